@@ -1,0 +1,64 @@
+"""judging: a prize evaluation and judging workflow engine."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from judging import config as config_module
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The application factory (flask --app judging finds it)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config_module.DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(config_module.from_environment(os.environ))
+    else:
+        app.config.update(config_module.from_environment(os.environ))
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+            Path(app.instance_path) / "judging.sqlite"
+        )
+    app.config.setdefault("UPLOAD_DIR", str(Path(app.instance_path) / "uploads"))
+    app.config.setdefault("CERTIFICATE_DIR", str(Path(app.instance_path) / "certificates"))
+    config_module.check(app.config)
+
+    from judging import web
+    from judging.cli import register_cli
+    from judging.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    web.init_app(app)
+    register_cli(app)
+    _sqlite_foreign_keys(app)
+    return app
+
+
+def _sqlite_foreign_keys(app: Flask) -> None:
+    """SQLite enforces foreign keys only when asked, per connection."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+
+    @event.listens_for(Engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):  # pragma: no cover - driver hook
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()

@@ -1,0 +1,1 @@
+"""One form class per action (Flask-WTF: CSRF on every POST)."""

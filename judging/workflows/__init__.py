@@ -1,0 +1,1 @@
+"""The workflow: states, transition tables, guards and the one door, engine.apply()."""
