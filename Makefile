@@ -43,8 +43,6 @@ bench: install-test
 ## make migration: regenerate the initial migration from the models (before the first release)
 migration: install
 	rm -f migrations/versions/0001_initial.py
-	rm -f /tmp/judging-migration.sqlite
-	JUDGING_ENV=development JUDGING_DATABASE_URL=sqlite:////tmp/judging-migration.sqlite \
-	  $(FLASK) db revision --autogenerate --rev-id 0001 -m initial
+	tmp=$$(mktemp -d) && JUDGING_ENV=development JUDGING_DATABASE_URL=sqlite:///$$tmp/m.sqlite \
+	  $(FLASK) db revision --autogenerate --rev-id 0001 -m initial && rm -rf $$tmp
 	mv migrations/versions/0001_initial_.py migrations/versions/0001_initial.py 2>/dev/null || true
-	rm -f /tmp/judging-migration.sqlite

@@ -8,8 +8,8 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
-    from judging.cli import core
+    from judging.cli import certificates, core, decisions, judging_cli, secretariat
 
-    for module in (core,):
+    for module in (core, secretariat, judging_cli, decisions, certificates):
         for command in module.COMMANDS:
             app.cli.add_command(command)

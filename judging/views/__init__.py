@@ -30,7 +30,18 @@ def role_required(*roles: Role):
 
 
 def register_blueprints(app: Flask) -> None:
-    from judging.views import applicant, auth, committee, judge, main, public, secretariat
+    from judging.views import (
+        applicant,
+        auth,
+        certificates,
+        committee,
+        judge,
+        main,
+        public,
+        ranking,
+        secretariat,
+    )
 
-    for module in (auth, main, applicant, judge, secretariat, committee, public):
+    for module in (auth, main, applicant, judge, secretariat, ranking, committee, public,
+                   certificates):
         app.register_blueprint(module.bp)

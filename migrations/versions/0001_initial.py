@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 19:38:23.875626
+Create Date: 2026-11-21 19:40:57.688403
 
 """
 from alembic import op

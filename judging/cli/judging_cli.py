@@ -1,0 +1,4 @@
+"""Commands for judging_cli (each calls the same services as the web pages)."""
+from __future__ import annotations
+
+COMMANDS: list = []
