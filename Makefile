@@ -32,9 +32,11 @@ demo: install
 clean-demo:
 	rm -rf instance/judging.sqlite instance/uploads instance/certificates
 
-## make test: install the test extras and run the whole suite
+## make test: install the test extras and run the whole suite: on SQLite, then on a throwaway
+## PostgreSQL server (skipped outside CI when PostgreSQL is not installed)
 test: install-test
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	scripts/with-postgres $(VENV)/bin/pytest -q -m "not browser" $(PYTEST_ARGS)
 
 ## make bench: the performance table (see README, Performance)
 bench: install-test

@@ -92,8 +92,8 @@ class Client(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def app(migrated_database, tmp_path):
+def make_test_app(migrated_database: str, tmp_path, **overrides):
+    """An app on a fresh copy of the migrated database (PostgreSQL: the shared test database)."""
     if PG_URL:
         url = migrated_database
     else:
@@ -101,8 +101,16 @@ def app(migrated_database, tmp_path):
         copy = tmp_path / "test.sqlite"
         shutil.copyfile(template, copy)
         url = f"sqlite:///{copy}"
-    app = create_app(base_config(tmp_path, url))
+    config = base_config(tmp_path, url)
+    config.update(overrides)
+    app = create_app(config)
     app.test_client_class = Client
+    return app
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path):
+    app = make_test_app(migrated_database, tmp_path)
     with app.app_context():
         yield app
         db.session.remove()

@@ -94,15 +94,10 @@ def test_production_without_secret_key_refuses_to_start(tmp_path, monkeypatch):
 
 
 def test_sign_in_is_rate_limited(tmp_path, migrated_database):
-    from tests.conftest import Client, base_config
+    from tests.conftest import make_test_app
 
-    import shutil
-    copy = tmp_path / "rl.sqlite"
-    shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
-    config = base_config(tmp_path, f"sqlite:///{copy}")
-    config.update(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
-    app = create_app(config)
-    app.test_client_class = Client
+    app = make_test_app(migrated_database, tmp_path, RATELIMIT_ENABLED=True,
+                        LOGIN_RATE_LIMIT="3 per minute")
     client = app.test_client()
     codes = [client.post("/auth/login", data={"email": "a@example.org", "password": "nope-nope"}).status_code
              for _ in range(4)]
