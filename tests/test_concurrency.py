@@ -79,8 +79,8 @@ def test_two_different_entries_at_once_both_succeed(app):
     staff = make_user("secretariat")
     db.session.commit()
     results = []
-    engine = db.engine
-    threads = [threading.Thread(target=lambda e=e: results.extend(_race(engine, e, [staff.id], "declare_eligible")))
+    engine, staff_id = db.engine, staff.id
+    threads = [threading.Thread(target=lambda e=e: results.extend(_race(engine, e, [staff_id], "declare_eligible")))
                for e in (first.id, second.id)]
     for t in threads:
         t.start()
