@@ -57,8 +57,14 @@ ENV_VARS = {
 }
 
 
-class ConfigError(RuntimeError):
-    """The configuration cannot run the app; the message says what to set."""
+class ConfigError(SystemExit):
+    """The configuration cannot run the app; the message says what to set.
+
+    A SystemExit, so that `flask` and gunicorn stop with this one line and no traceback."""
+
+    def __init__(self, message: str):
+        super().__init__(f"Error: {message}")
+        self.message = message
 
 
 def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, object]:
