@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from judging.models import Edition, Entry, EntryState, User
+from judging.services.decisions import allocate_awards, approve_allocation, publish_results
 from judging.workflows.engine import apply, apply_many
 
 
@@ -34,7 +35,28 @@ def _start_judging(session: Session, edition: Edition, *, actor: User, reason, n
                details={"round": first.number})
 
 
-# Later steps (closing rounds, allocation, publication) register here too.
+def _start_deliberation(session: Session, edition: Edition, *, actor: User, reason, now) -> None:
+    """Deliberation starts (every round closed): the award allocation is proposed from the
+    final round's ranking, ready for the chair."""
+    apply(edition, "start_deliberation", actor=actor, reason=reason, now=now)
+    allocate_awards(session, edition, actor=actor, now=now)
+
+
+def _approve(session: Session, edition: Edition, *, actor: User, reason, now) -> None:
+    """The chair approves: every current decision approved, `award` on the awarded entries and
+    `not_award` on the other finalists."""
+    approve_allocation(session, edition, actor=actor, reason=reason, now=now)
+
+
+def _publish(session: Session, edition: Edition, *, actor: User, reason, now) -> None:
+    """Publication: the results page becomes public and the applicants are told."""
+    publish_results(session, edition, actor=actor, reason=reason, now=now)
+
+
+# Round-level steps (open and close a round) live in services/decisions.py.
 EDITION_STEPS = {
     "start_judging": _start_judging,
+    "start_deliberation": _start_deliberation,
+    "approve": _approve,
+    "publish": _publish,
 }
