@@ -80,6 +80,11 @@ class Client(FlaskClient):
         return serializer.dumps(raw)
 
     def open(self, *args, **kwargs):
+        # The test holds one app context for the whole test, so Flask-Login's per-request
+        # cache (g._login_user) would otherwise carry one client's user into the next request.
+        from flask import g
+
+        g.pop("_login_user", None)
         method = (kwargs.get("method") or "GET").upper()
         if self.auto_csrf and method == "POST" and kwargs.pop("csrf", True):
             data = kwargs.get("data")

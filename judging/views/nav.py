@@ -11,6 +11,7 @@ NAV: list[tuple[str, str, tuple[Role, ...]]] = [
     ("judge.home", "My reviews", (Role.JUDGE,)),
     ("secretariat.dashboard", "Dashboard", (Role.SECRETARIAT,)),
     ("committee.home", "Committee", (Role.CHAIR,)),
+    ("ranking.index", "Ranking", (Role.SECRETARIAT, Role.CHAIR)),
 ]
 
 
@@ -20,9 +21,18 @@ def nav_for(user) -> list[dict]:
         return items
     for endpoint, label, roles in NAV:
         if endpoint in current_app.view_functions and user.has_role(*roles):
-            blueprint = endpoint.split(".")[0]
-            items.append(
-                {"endpoint": endpoint, "label": label,
-                 "active": (request.blueprint == blueprint)}
-            )
+            items.append({"endpoint": endpoint, "label": label,
+                          "active": request.endpoint == endpoint})
+    # On a page no item names exactly, the first item of the page's blueprint is current.
+    if not any(item["active"] for item in items):
+        for item in items:
+            if item["endpoint"].split(".")[0] == request.blueprint:
+                item["active"] = True
+                break
     return items
+
+# Applicant portal (issue #3)
+NAV.append(("applicant.account", "My account", (Role.APPLICANT,)))
+
+# Certificates (issue #7)
+NAV.append(("certificates.index", "Certificates", (Role.SECRETARIAT,)))
