@@ -58,6 +58,9 @@ class Review(Base):
     overall_comment: Mapped[str] = mapped_column(sa.Text, default="")
     special_mention_recommended: Mapped[bool] = mapped_column(default=False)
     special_mention_theme: Mapped[str] = mapped_column(sa.String(200), default="")
+    # A draft's comments on criteria not scored yet (criterion key -> text); a comment moves
+    # onto its Score when the criterion is scored. Keeps every word a judge saves.
+    draft_comments: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]

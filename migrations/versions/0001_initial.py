@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 19:40:57.688403
+Create Date: 2026-11-21 19:43:23.474745
 
 """
 from alembic import op
@@ -352,6 +352,7 @@ def upgrade():
     sa.Column('overall_comment', sa.Text(), nullable=False),
     sa.Column('special_mention_recommended', sa.Boolean(), nullable=False),
     sa.Column('special_mention_theme', sa.String(length=200), nullable=False),
+    sa.Column('draft_comments', sa.JSON(), nullable=False),
     sa.Column('created_at', judging.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', judging.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('submitted_at', judging.models.base.UTCDateTime(timezone=True), nullable=True),

@@ -35,13 +35,23 @@ def live_server(app):
 
 @pytest.fixture(scope="session")
 def chromium():
+    # Test modules in other folders import this fixture, and pytest then makes one instance
+    # per importing module: they must share one Playwright (a second one cannot start).
+    if _SHARED:
+        yield _SHARED[0]
+        return
     path = os.environ.get("JUDGING_CHROMIUM") or require_tool("chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        _SHARED.append(browser)
         yield browser
+        _SHARED.clear()
         browser.close()
+
+
+_SHARED: list = []  # the one browser of the test session
 
 
 @pytest.fixture
