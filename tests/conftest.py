@@ -23,6 +23,7 @@ from judging import create_app
 from judging.extensions import db
 
 PG_URL = os.environ.get("JUDGING_TEST_DATABASE_URL")
+pytest_plugins = ["tests.browser_support"]
 
 # Test speed only: a cheap password hash (production uses werkzeug's scrypt default).
 users_module.generate_password_hash = partial(security.generate_password_hash,
@@ -82,9 +83,10 @@ class Client(FlaskClient):
     def open(self, *args, **kwargs):
         # The test holds one app context for the whole test, so Flask-Login's per-request
         # cache (g._login_user) would otherwise carry one client's user into the next request.
-        from flask import g
+        from flask import g, has_app_context
 
-        g.pop("_login_user", None)
+        if has_app_context():
+            g.pop("_login_user", None)
         method = (kwargs.get("method") or "GET").upper()
         if self.auto_csrf and method == "POST" and kwargs.pop("csrf", True):
             data = kwargs.get("data")

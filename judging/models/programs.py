@@ -2,8 +2,9 @@
 tables refer to (categories, award tiers, criteria)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -31,12 +32,21 @@ class Program(Base):
 
     @cached_property
     def spec(self) -> ProgramSpec:
-        from judging.program.loader import program_from_dict
-
-        return program_from_dict(self.definition)
+        # Rebuilding the frozen spec costs milliseconds, on every page that reads the program
+        # (each request loads a new Program row): share it between rows with the same content.
+        return _spec_from_json(json.dumps(self.definition, sort_keys=True))
 
     def category_by_key(self, key: str) -> Category | None:
         return next((c for c in self.categories if c.key == key), None)
+
+
+@lru_cache(maxsize=16)
+def _spec_from_json(definition: str) -> ProgramSpec:
+    """The frozen spec of a program definition (canonical JSON); specs are immutable, so one
+    object serves every request and thread."""
+    from judging.program.loader import program_from_dict
+
+    return program_from_dict(json.loads(definition))
 
 
 class Category(Base):

@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from judging.models import Edition, Entry, PanelMember, Program, Role, User, utcnow
+from judging.models import Entry, PanelMember, Program, Role, User, utcnow
 from judging.program.loader import load_program, seoul_program_path
 from judging.program.schema import EntryForm
 from judging.services.accounts import create_user, find_user
 from judging.services.attachments import Limits, add_attachment
 from judging.services.editions import create_edition
+from judging.services.entries import submit_entry
 from judging.services.programs import install_program
 from judging.workflows.engine import apply
 
@@ -182,7 +183,7 @@ def seed_demo(session: Session, *, upload_dir: str | Path, now: datetime | None 
         if target == "withdrawn":
             apply(entry, "withdraw", actor=owner, reason="Entered by mistake", now=now)
             continue
-        _submit(session, entry, owner, edition, now)
+        submit_entry(session, entry, actor=owner, now=now)
         if target == "eligible":
             apply(entry, "declare_eligible", actor=secretariat, now=now)
         elif target == "ineligible":
@@ -197,13 +198,3 @@ def seed_demo(session: Session, *, upload_dir: str | Path, now: datetime | None 
     session.flush()
     return True, logins
 
-
-def _submit(session: Session, entry: Entry, owner: User, edition: Edition, now: datetime) -> None:
-    """Submit through the engine and give the entry its reference, as the portal does."""
-    count = session.scalar(
-        sa.select(sa.func.count()).where(Entry.edition_id == edition.id,
-                                         Entry.category_id == entry.category_id,
-                                         Entry.reference.is_not(None)))
-    entry.reference = f"{edition.program.spec.short_code}-{edition.year}-{entry.category.code}-{count + 1:04d}"
-    entry.submitted_at = now
-    apply(entry, "submit", actor=owner, now=now)

@@ -382,7 +382,8 @@ def judge_overview(session: Session, judge: User, edition: Edition) -> JudgeOver
     assignments = session.scalars(
         sa.select(Assignment).join(Round, Round.id == Assignment.round_id)
         .where(Round.edition_id == edition.id, Assignment.judge_id == judge.id)
-        .options(sa.orm.joinedload(Assignment.entry), sa.orm.joinedload(Assignment.round))
+        .options(sa.orm.joinedload(Assignment.entry).joinedload(Entry.category),
+                 sa.orm.joinedload(Assignment.round))
         .order_by(Round.number.desc(), Assignment.id)
     ).all()
     reviews = {(r.round_id, r.entry_id): r for r in session.scalars(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from judging.extensions import db
 from judging.models import Role
-from tests.browser.conftest import screenshot, serious_accessibility_violations
+from tests.browser_support import screenshot, serious_accessibility_violations
 from tests.factories import PASSWORD, make_edition, make_user
 
 

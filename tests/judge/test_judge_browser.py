@@ -8,13 +8,7 @@ import pytest
 from judging.extensions import db
 from judging.models import ReviewState
 from judging.services import reviews as review_service
-from tests.browser.conftest import (  # noqa: F401  (fixtures)
-    chromium,
-    live_server,
-    page,
-    screenshot,
-    serious_accessibility_violations,
-)
+from tests.browser_support import screenshot, serious_accessibility_violations
 from tests.factories import PASSWORD
 from tests.judge.helpers import assign, judging_edition, make_judge, review_entry, review_of
 
