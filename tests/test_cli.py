@@ -98,11 +98,21 @@ def test_workflow_diagram_is_generated_from_the_tables(runner):
 
 
 def test_seed_demo_is_idempotent(runner):
+    from judging.models import Certificate, Review, ReviewState
+
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     assert "secretariat@demo.example.org" in first.output
     second = runner.invoke(args=["seed-demo"])
     assert "already present" in second.output
-    states = set(db.session.scalars(sa.select(Entry.state)))
-    assert {EntryState.DRAFT, EntryState.SUBMITTED, EntryState.ELIGIBLE,
-            EntryState.CLARIFICATION_REQUESTED, EntryState.WITHDRAWN} <= states
+    editions = {e.year: e for e in db.session.scalars(sa.select(Edition))}
+    (past, past_edition), (current, current_edition) = sorted(editions.items())
+    assert past_edition.state == EditionState.ARCHIVED and current == past + 1
+    assert current_edition.state == EditionState.JUDGING
+    past_states = set(db.session.scalars(sa.select(Entry.state).where(Entry.edition_id == past_edition.id)))
+    assert {EntryState.CERTIFIED, EntryState.NOT_SHORTLISTED, EntryState.INELIGIBLE} <= past_states
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) >= 15
+    current_states = set(db.session.scalars(sa.select(Entry.state).where(Entry.edition_id == current_edition.id)))
+    assert {EntryState.DRAFT, EntryState.IN_REVIEW, EntryState.INELIGIBLE, EntryState.WITHDRAWN} <= current_states
+    review_states = set(db.session.scalars(sa.select(Review.state).where(Review.round_id == current_edition.rounds[0].id)))
+    assert review_states == {ReviewState.DRAFT, ReviewState.SUBMITTED}

@@ -105,10 +105,15 @@ def create_user_command(email, name, roles, password, organisation, city, countr
 @click.command("seed-demo")
 def seed_demo_command():
     """Load the prize program and a demo edition with demo users in every role."""
+    from judging.services.certificates import fonts_for
     from judging.services.demo import DEMO_PASSWORD, seed_demo
 
     with unit_of_work() as session:
-        created, logins = seed_demo(session, upload_dir=current_app.config["UPLOAD_DIR"])
+        created, logins = seed_demo(
+            session, upload_dir=current_app.config["UPLOAD_DIR"],
+            certificate_dir=current_app.config["CERTIFICATE_DIR"],
+            base_url=current_app.config["BASE_URL"],
+            fonts=fonts_for(current_app.config["FONT_DIRS"]))
     click.echo("Demo data loaded." if created else "Demo data already present.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, email in logins:
