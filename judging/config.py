@@ -43,7 +43,8 @@ DEFAULTS: dict[str, object] = {
     "MAIL_FROM": "Seoul Smart City Prize <no-reply@localhost>",
     "BASE_URL": "http://127.0.0.1:5000",
     "FONT_DIRS": [],
-    "PASSWORD_RESET_MAX_AGE": 3600,
+    "PASSWORD_RESET_MAX_AGE": 3600,  # a password reset link works for an hour
+    "INVITATION_MAX_AGE": 14 * 86400,  # a judge's first-password link (invitation): two weeks
 }
 
 ENV_VARS = {

@@ -341,12 +341,20 @@ class _Demo:
         at = deadline + timedelta(days=1)
         fire_edition_event(self.session, edition, "close_call", actor=staff, now=at)
         fire_edition_event(self.session, edition, "start_screening", actor=staff, now=at)
+        from judging.services.entries import submit_entry
+
         for entry in entries:
             if entry.owner is self.users["abudhabi"]:
                 decide(self.session, entry, "ineligible", actor=staff, now=at + timedelta(days=3),
                        reason="The project had not started by the deadline (a plan only).")
-            else:
-                decide(self.session, entry, "eligible", actor=staff, now=at + timedelta(days=3))
+                continue
+            if entry.owner is self.users["beyoglu"]:
+                # Returned for clarification, answered by the applicant, then found eligible.
+                decide(self.session, entry, "clarification", actor=staff, now=at + timedelta(days=2),
+                       reason="Please attach the evaluation report mentioned in your outcomes section.",
+                       deadline_at=at + timedelta(days=9))
+                submit_entry(self.session, entry, actor=entry.owner, now=at + timedelta(days=4))
+            decide(self.session, entry, "eligible", actor=staff, now=at + timedelta(days=5))
         at = at + timedelta(days=10)
         fire_edition_event(self.session, edition, "start_judging", actor=staff, now=at)
         assign_round(self.session, edition, 1, actor=staff, seed=1, now=at)

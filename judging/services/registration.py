@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from judging.countries import country_name, is_country
-from judging.models import Role, User
+from judging.models import Role, User, utcnow
 from judging.program.schema import ApplicantType
 from judging.services import ServiceError
 from judging.services.accounts import check_password_strength, create_user, find_user
@@ -94,15 +94,27 @@ def make_reset_token(user: User, secret_key: str) -> str:
     return _serializer(secret_key).dumps({"u": user.id, "p": password_fingerprint(user)})
 
 
-def user_for_reset_token(session: Session, token: str, *, secret_key: str, max_age: int) -> User:
-    """The user a valid reset token is for. Raises ServiceError saying why a token is refused."""
+def _expired(max_age: int) -> ServiceError:
+    if max_age >= 2 * 86400:
+        span = f"{max_age // 86400} days"
+    else:
+        span = f"{max(1, max_age // 60)} minutes"
+    return ServiceError(f"This link has expired: it works for {span}. Ask for a new one below.",
+                        field="token")
+
+
+def user_for_reset_token(session: Session, token: str, *, secret_key: str, max_age: int,
+                         first_password_max_age: int | None = None) -> User:
+    """The user a valid reset token is for. Raises ServiceError saying why a token is refused.
+
+    A link that sets an account's first password (a judge's invitation) may live longer
+    (`first_password_max_age`) than a reset link of an account that has a password."""
+    longest = max(max_age, first_password_max_age or 0)
     try:
-        payload = _serializer(secret_key).loads(token, max_age=max_age)
+        payload, signed_at = _serializer(secret_key).loads(token, max_age=longest,
+                                                           return_timestamp=True)
     except SignatureExpired:
-        minutes = max(1, max_age // 60)
-        raise ServiceError(
-            f"This link has expired: a password reset link works for {minutes} minutes. "
-            "Ask for a new one below.", field="token") from None
+        raise _expired(longest) from None
     except BadSignature:
         raise ServiceError(
             "This link is not valid (it may have been copied incompletely). "
@@ -114,6 +126,9 @@ def user_for_reset_token(session: Session, token: str, *, secret_key: str, max_a
         raise ServiceError(
             "This link has already been used, or a newer one was sent. "
             "Ask for a new one below if you still need it.", field="token")
+    limit = first_password_max_age if (user.password_hash is None and first_password_max_age) else max_age
+    if (utcnow() - signed_at).total_seconds() > limit:
+        raise _expired(limit)
     return user
 
 
@@ -145,9 +160,10 @@ def request_password_reset(session: Session, email: str, *, secret_key: str, max
 
 
 def reset_password(session: Session, token: str, new_password: str, *, secret_key: str,
-                   max_age: int, prize_name: str) -> User:
+                   max_age: int, prize_name: str, first_password_max_age: int | None = None) -> User:
     """Set a new password with a valid token (which then stops working)."""
-    user = user_for_reset_token(session, token, secret_key=secret_key, max_age=max_age)
+    user = user_for_reset_token(session, token, secret_key=secret_key, max_age=max_age,
+                                first_password_max_age=first_password_max_age)
     check_password_strength(new_password or "")
     user.set_password(new_password)
     session.flush()

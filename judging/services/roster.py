@@ -134,7 +134,7 @@ def _send_invitation(session: Session, edition: Edition, member: PanelMember, *,
         access = f"Sign in with your existing account ({user.email}): {sign_in}"
     elif reset_link is not None:
         access = (f"Your account is {user.email}. Choose your password with this link (it "
-                  f"works once and for a limited time; afterwards use 'Forgot your password?' "
+                  f"works once, for two weeks; afterwards use 'Forgot your password?' "
                   f"on the sign-in page):\n{reset_link(user)}\nThen sign in: {sign_in}")
     else:
         access = (f"Your account is {user.email}. Choose a password with 'Forgot your "

@@ -186,8 +186,10 @@ def forgot_password():
 def reset_password(token: str):
     secret = current_app.secret_key
     max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    first_max_age = current_app.config["INVITATION_MAX_AGE"]
     try:
-        user = user_for_reset_token(db.session, token, secret_key=secret, max_age=max_age)
+        user = user_for_reset_token(db.session, token, secret_key=secret, max_age=max_age,
+                                    first_password_max_age=first_max_age)
     except ServiceError as refusal:
         return render_template("auth/reset_invalid.html", message=refusal.message,
                                form=PasswordResetRequestForm(formdata=None)), 400
@@ -196,7 +198,7 @@ def reset_password(token: str):
         spec = program_spec()
         try:
             reset_password_service(db.session, token, form.password.data, secret_key=secret,
-                                   max_age=max_age,
+                                   max_age=max_age, first_password_max_age=first_max_age,
                                    prize_name=spec.name if spec is not None else "prize judging")
         except ServiceError as refusal:
             db.session.rollback()
