@@ -22,7 +22,7 @@ from judging.models import Entry, EntryState, PanelMember, Program, Role, User, 
 from judging.program.loader import load_program, seoul_program_path
 from judging.program.schema import EntryForm
 from judging.services.accounts import create_user, find_user
-from judging.services.attachments import Limits, add_attachment
+
 from judging.services.editions import create_edition
 from judging.services.programs import install_program
 

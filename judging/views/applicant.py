@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -57,6 +56,7 @@ from judging.services.entries import (
 )
 from judging.services.registration import update_account
 from judging.views import role_required
+from judging.views._downloads import send_download
 from judging.views.auth import country_choices, error_summary, form_error, time_zone_choices
 from judging.web import local_time
 from judging.workflows.engine import TransitionError, check
@@ -433,15 +433,8 @@ def download(entry_id: int, attachment_id: int):
     if (entry is None or attachment is None or attachment.entry_id != entry.id
             or not entry.can_view(current_user)):
         abort(404)
-    path = attachment_path(current_app.config["UPLOAD_DIR"], attachment)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, as_attachment=True, download_name=attachment.original_name,
-                         mimetype=attachment.content_type, max_age=0)
-    response.headers["Content-Security-Policy"] = "sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_download(attachment_path(current_app.config["UPLOAD_DIR"], attachment),
+                         download_name=attachment.original_name, mimetype=attachment.content_type)
 
 
 # ----- withdrawal --------------------------------------------------------------------------

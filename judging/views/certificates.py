@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -45,16 +44,10 @@ from judging.services.certificates import (
 )
 from judging.services.editions import current_edition
 from judging.views import role_required
+from judging.views._downloads import DOWNLOAD_HEADERS, send_download
 from judging.workflows.engine import TransitionError
 
 bp = Blueprint("certificates", __name__)
-
-DOWNLOAD_HEADERS = {
-    "Content-Security-Policy": "sandbox",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, no-store",
-}
-
 
 # ----- helpers -----------------------------------------------------------------------------------
 def _fonts():
@@ -82,10 +75,7 @@ def _back(edition: Edition, anchor: str | None = None) -> str:
 
 
 def _send_pdf(path, serial: str):
-    response = send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=f"{serial}.pdf", max_age=0)
-    response.headers.update(DOWNLOAD_HEADERS)
-    return response
+    return send_download(path, download_name=f"{serial}.pdf", mimetype="application/pdf")
 
 
 @bp.app_context_processor

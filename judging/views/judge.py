@@ -17,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -33,13 +32,13 @@ from judging.services.attachments import attachment_path, human_size
 from judging.services.editions import current_edition
 from judging.services.roster import TERMS
 from judging.views import role_required
+from judging.views._downloads import send_download
 from judging.views.auth import safe_next
 from judging.workflows.engine import TransitionError
 
 bp = Blueprint("judge", __name__, url_prefix="/judge")
 
 # A downloaded file is never rendered with the app's privileges.
-DOWNLOAD_CSP = "sandbox"
 
 
 def signed_in_post(view):
@@ -285,14 +284,8 @@ def attachment(round_id: int, entry_id: int, attachment_id: int):
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.entry_id != access.entry.id:
         abort(404)
-    path = attachment_path(current_app.config["UPLOAD_DIR"], item)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=item.original_name, max_age=0)
-    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_download(attachment_path(current_app.config["UPLOAD_DIR"], item),
+                         download_name=item.original_name, mimetype=item.content_type)
 
 
 # ----- the secretariat reopens a submitted review ----------------------------------------------

@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -66,13 +65,13 @@ from judging.services.attachments import attachment_path, human_size
 from judging.services.editions import current_edition, editions
 from judging.services.lifecycle import fire_edition_event
 from judging.views import role_required
+from judging.views._downloads import send_download
 from judging.views._workflow import run_event
 from judging.workflows.engine import TransitionError, available
 
 bp = Blueprint("secretariat", __name__, url_prefix="/secretariat")
 
 OUTBOX_PAGE_SIZE = 50
-DOWNLOAD_CSP = "sandbox"
 
 
 # ----- helpers ---------------------------------------------------------------------------------
@@ -445,13 +444,8 @@ def screen(entry_id: int):
 @role_required(Role.SECRETARIAT)
 def attachment(attachment_id: int):
     item = db.session.get(Attachment, attachment_id) or abort(404)
-    path = attachment_path(current_app.config["UPLOAD_DIR"], item)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=item.original_name, max_age=0)
-    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
-    return response
+    return send_download(attachment_path(current_app.config["UPLOAD_DIR"], item),
+                         download_name=item.original_name, mimetype=item.content_type)
 
 
 # ----- judges ----------------------------------------------------------------------------------
