@@ -150,6 +150,25 @@ def transition_command(event, actor_email, reason, edition_year, entry_ref, roun
             click.echo(f"Edition {edition.year}: {event} done; now {edition.state.value}.")
 
 
+@click.command("send-mail")
+@click.option("--limit", type=int, default=200, show_default=True, help="At most this many messages.")
+def send_mail_command(limit: int):
+    """Send the messages waiting in the outbox by SMTP (JUDGING_SMTP_URL); run it from cron."""
+    from judging.services.notifications import deliver_pending
+
+    smtp_url = current_app.config["SMTP_URL"]
+    if not smtp_url:
+        raise click.ClickException("JUDGING_SMTP_URL is not set: messages stay in the outbox.")
+    with unit_of_work() as session:
+        try:
+            sent, failed = deliver_pending(session, smtp_url, current_app.config["MAIL_FROM"], limit=limit)
+        except (OSError, ValueError) as exc:
+            raise click.ClickException(f"Could not reach the mail server: {exc}") from None
+    click.echo(f"Sent {sent} message(s); {failed} failed (kept in the outbox to retry).")
+    if failed:
+        raise SystemExit(1)
+
+
 @click.command("workflow-diagram")
 def workflow_diagram_command():
     """Print the workflows as Mermaid diagrams, generated from the transition tables."""
@@ -157,4 +176,4 @@ def workflow_diagram_command():
 
 
 COMMANDS = [init_db, load_program_command, create_edition_command, create_user_command,
-            seed_demo_command, transition_command, workflow_diagram_command]
+            seed_demo_command, transition_command, send_mail_command, workflow_diagram_command]
