@@ -52,6 +52,7 @@ from judging.models import (
     utcnow,
 )
 from judging.services import ServiceError
+from judging.services.cells import plain_cell
 from judging.services.notifications import notify
 
 E = TypeVar("E", bound=Hashable)
@@ -569,7 +570,7 @@ def export_csv(session: Session, rnd: Round) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["reference", "judge_email"])
-    writer.writerows(export_rows(session, rnd))
+    writer.writerows([plain_cell(v) for v in row] for row in export_rows(session, rnd))
     return buffer.getvalue()
 
 

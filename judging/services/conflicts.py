@@ -26,6 +26,7 @@ from judging.models import (
 )
 from judging.program.schema import ConflictRules
 from judging.services import ServiceError
+from judging.services.cells import plain_cell
 
 
 def declaration_for(session: Session, judge: User, entry: Entry) -> ConflictDeclaration | None:
@@ -270,10 +271,11 @@ def register_csv(rows: list[RegisterRow], zone: str = "UTC") -> str:
     writer.writerow(REGISTER_COLUMNS)
     for row in rows:
         d = row.declaration
-        writer.writerow([
+        writer.writerow([plain_cell(value) for value in [
             row.judge.name, row.judge.email, row.entry.label, row.entry.applicant_name,
             row.source, row.reason, "yes" if row.in_force else "no",
             when(d.declared_at) if d else "", when(d.waived_at) if d else "",
             (d.waived_by.email if d and d.waived_by else ""), d.waiver_reason if d else "",
-        ])
+        ]])
     return buffer.getvalue()
+

@@ -31,6 +31,7 @@ from judging.models import (
     User,
     automatic_conflicts,
 )
+from judging.services.cells import plain_cell
 from judging.services.decisions import decision_history
 from judging.services.ranking import CategoryRanking, rank_round_category, ranked_categories
 
@@ -44,14 +45,9 @@ CONTENT_TYPES = {
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _plain(value):
-    """Text that a spreadsheet would take for a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+
 
 
 def _round(value: float | None, places: int = 4) -> float | None:
@@ -86,7 +82,7 @@ def ranking_csv(ranking: CategoryRanking) -> str:
     writer = csv.DictWriter(out, fieldnames=RANKING_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in ranking_records(ranking):
-        writer.writerow({k: _plain(v) if v is not None else "" for k, v in record.items()})
+        writer.writerow({k: plain_cell(v) if v is not None else "" for k, v in record.items()})
     return out.getvalue()
 
 
@@ -115,7 +111,7 @@ def _write_sheet(sheet, header: Sequence[str], rows: Iterable[Sequence]) -> None
     sheet.append(list(header))
     widths = {i + 1: len(h) for i, h in enumerate(header)}
     for row in rows:
-        values = [_plain(v) for v in row]
+        values = [plain_cell(v) for v in row]
         sheet.append(values)
         for i, v in enumerate(values):
             if v is not None:

@@ -35,6 +35,8 @@ def safe_next(target: str | None) -> str | None:
     """Only a local path may be a redirect target (no open redirects)."""
     if not target:
         return None
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None  # browsers read "/\\evil.example" as another host
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
