@@ -38,9 +38,9 @@ test: install-test
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 	scripts/with-postgres $(VENV)/bin/pytest -q -m "not browser" $(PYTEST_ARGS)
 
-## make bench: the performance table (see README, Performance)
+## make bench: the performance table (see README, Performance); BENCH_ARGS=--quick for a short run
 bench: install-test
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 ## make migration: regenerate the initial migration from the models (before the first release)
 migration: install

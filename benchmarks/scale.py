@@ -7,11 +7,8 @@ elsewhere); call inside an app context.
 """
 from __future__ import annotations
 
-import itertools
 import random
 from datetime import date, timedelta
-
-import sqlalchemy as sa
 
 from judging.extensions import db
 from judging.models import (

@@ -232,7 +232,9 @@ def rank_round_category(session: Session, rnd: Round, category: Category, *,
     # 2. the assigned entries of the category
     entries = {
         e.id: e
-        for e in session.scalars(sa.select(Entry).where(Entry.id.in_(entry_ids)).order_by(Entry.id))
+        for e in session.scalars(sa.select(Entry).where(Entry.id.in_(entry_ids))
+                                 .options(sa.orm.defer(Entry.answers))  # not ranked; long
+                                 .order_by(Entry.id))
     }
     # 3. every assignment with its review (if any)
     pairs = session.execute(

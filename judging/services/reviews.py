@@ -382,7 +382,9 @@ def judge_overview(session: Session, judge: User, edition: Edition) -> JudgeOver
     assignments = session.scalars(
         sa.select(Assignment).join(Round, Round.id == Assignment.round_id)
         .where(Round.edition_id == edition.id, Assignment.judge_id == judge.id)
-        .options(sa.orm.joinedload(Assignment.entry).joinedload(Entry.category),
+        .options(sa.orm.joinedload(Assignment.entry).options(
+                     sa.orm.defer(Entry.answers),  # long texts the list does not show
+                     sa.orm.joinedload(Entry.category)),
                  sa.orm.joinedload(Assignment.round))
         .order_by(Round.number.desc(), Assignment.id)
     ).all()
