@@ -21,11 +21,16 @@ def countries() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda p: p[1]))
 
 
+@lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    return dict(countries())
+
+
 def country_name(code: str | None) -> str:
     if not code:
         return ""
-    return dict(countries()).get(code.upper(), code.upper())
+    return _names().get(code.upper(), code.upper())
 
 
 def is_country(code: str | None) -> bool:
-    return bool(code) and code.upper() in dict(countries())
+    return bool(code) and code.upper() in _names()

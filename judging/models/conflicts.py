@@ -6,6 +6,7 @@ entry's facts by `automatic_conflicts`; they are never stored, so they cannot go
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from judging.program.schema import ConflictRules
 
 
+@lru_cache(maxsize=4096)
 def _norm(text: str | None) -> str:
     return " ".join((text or "").casefold().split())
 

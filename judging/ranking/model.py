@@ -7,6 +7,7 @@ orchestration in ``engine``.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -138,6 +139,13 @@ def validate_criteria(criteria: Sequence[CriterionSpec]) -> None:
         raise ValueError("The criteria weights sum to zero; at least one criterion needs a positive weight.")
 
 
+@lru_cache(maxsize=64)
+def _checked(criteria: tuple[CriterionSpec, ...]) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """Validate a criteria set once (a ranking totals every review with the same set)."""
+    validate_criteria(criteria)
+    return tuple(c.key for c in criteria), normalised_weights(criteria)
+
+
 def normalised_weights(criteria: Sequence[CriterionSpec]) -> tuple[float, ...]:
     """The weights divided by their sum."""
     total = sum(float(c.weight) for c in criteria)
@@ -189,7 +197,7 @@ def weighted_total(scores: Mapping[str, float], criteria: Sequence[CriterionSpec
     Weights are normalised to sum to one, so equal weights give the plain mean.
     Raises ``ValueError`` for an unknown or missing criterion or an out-of-scale score.
     """
-    validate_criteria(criteria)
-    check_score_keys(scores, [c.key for c in criteria], "weighted_total")
-    w = normalised_weights(criteria)
+    criteria = tuple(criteria)
+    keys, w = _checked(criteria)
+    check_score_keys(scores, keys, "weighted_total")
     return math.fsum(wi * check_score_value(scores[c.key], c, "weighted_total") for wi, c in zip(w, criteria))

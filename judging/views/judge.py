@@ -83,7 +83,9 @@ def _refused(access: access_service.JudgeAccess, refusal: access_service.AccessR
 @role_required(Role.JUDGE)
 def home():
     edition = current_edition(db.session)
-    overview = review_service.judge_overview(db.session, current_user, edition) if edition else None
+    # The real user object, not the proxy: the overview reads the judge's facts for every row.
+    judge = current_user._get_current_object()
+    overview = review_service.judge_overview(db.session, judge, edition) if edition else None
     return render_template("judge/home.html", edition=edition, overview=overview, now=utcnow())
 
 
