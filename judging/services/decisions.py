@@ -599,6 +599,18 @@ def _rank_in_final(session: Session, edition: Edition, category: Category, entry
     return row.rank if row else None
 
 
+def _check_new_holder(session: Session, decision: AwardDecision, entry: Entry | None,
+                      theme: str, states) -> None:
+    """What an override and a correction both require of the slot's new holder."""
+    if entry is not None and entry.id == decision.entry_id:
+        raise ServiceError(f"{entry.label} already holds this slot.", field="entry")
+    if entry is None and decision.entry_id is None:
+        raise ServiceError("This slot is already vacant.", field="entry")
+    _check_replacement(session, decision, entry, states)
+    if not decision.category.entered and entry is not None and not theme.strip():
+        raise ServiceError("Give the theme of the special mention.", field="theme")
+
+
 def override_slot(session: Session, decision: AwardDecision, *, entry: Entry | None, reason: str,
                   actor: User, theme: str = "", partner: str = "",
                   now: datetime | None = None) -> AwardDecision:
@@ -615,16 +627,10 @@ def override_slot(session: Session, decision: AwardDecision, *, entry: Entry | N
         raise ServiceError("Write the reason for the override; it is recorded.", field="reason")
     if not is_current(session, decision):
         raise ServiceError("This decision has been replaced; reload the page.")
-    if entry is not None and entry.id == decision.entry_id:
-        raise ServiceError(f"{entry.label} already holds this slot.", field="entry")
-    if entry is None and decision.entry_id is None:
-        raise ServiceError("This slot is already vacant.", field="entry")
-    _check_replacement(session, decision, entry, AWARDABLE_STATES)
+    if not decision.category.entered and entry is not None and not theme.strip():
+        theme = decision.theme  # an override keeps the mention's theme unless given anew
+    _check_new_holder(session, decision, entry, theme, AWARDABLE_STATES)
     category = decision.category
-    if not category.entered and entry is not None and not theme.strip():
-        theme = decision.theme
-    if not category.entered and entry is not None and not theme.strip():
-        raise ServiceError("Give the theme of the special mention.", field="theme")
     old = {"entry_id": decision.entry_id, "basis": decision.basis, "rank": decision.rank}
     new = AwardDecision(
         edition_id=decision.edition_id, category_id=decision.category_id,
@@ -704,14 +710,8 @@ def correct_decision(session: Session, decision: AwardDecision, *, entry: Entry 
         raise ServiceError("This decision is not approved; override it instead.")
     if not is_current(session, decision):
         raise ServiceError("This decision has already been corrected; correct the newer one.")
-    if entry is not None and entry.id == decision.entry_id:
-        raise ServiceError(f"{entry.label} already holds this slot.", field="entry")
-    if entry is None and decision.entry_id is None:
-        raise ServiceError("This slot is already vacant.", field="entry")
-    _check_replacement(session, decision, entry, CORRECTABLE_STATES)
+    _check_new_holder(session, decision, entry, theme, CORRECTABLE_STATES)
     category = decision.category
-    if not category.entered and entry is not None and not theme.strip():
-        raise ServiceError("Give the theme of the special mention.", field="theme")
     old_entry = decision.entry
     new = AwardDecision(
         edition_id=decision.edition_id, category_id=decision.category_id,
