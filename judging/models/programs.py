@@ -2,9 +2,9 @@
 tables refer to (categories, award tiers, criteria)."""
 from __future__ import annotations
 
-import json
+import threading
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -22,8 +22,11 @@ class Program(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(80), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    definition: Mapped[dict] = mapped_column(sa.JSON)  # program_to_dict() of the loaded file
+    # program_to_dict() of the loaded file; loaded only when a spec is built (see `spec`)
+    definition: Mapped[dict] = mapped_column(sa.JSON, deferred=True)
     source: Mapped[str] = mapped_column(sa.String(500), default="")
+    # When this definition was installed; every install takes a new, later value, so that
+    # (id, loaded_at) names one definition (install_program keeps to that).
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     categories: Mapped[list[Category]] = relationship(
@@ -32,21 +35,33 @@ class Program(Base):
 
     @cached_property
     def spec(self) -> ProgramSpec:
-        # Rebuilding the frozen spec costs milliseconds, on every page that reads the program
-        # (each request loads a new Program row): share it between rows with the same content.
-        return _spec_from_json(json.dumps(self.definition, sort_keys=True))
+        # Decoding the definition and rebuilding the frozen spec cost milliseconds, on every
+        # page that reads the program (each request loads a new Program row): specs are
+        # immutable, so one object per installed definition serves every request and thread.
+        if self.id is None or self.loaded_at is None:
+            return _spec_from_dict(self.definition)
+        key = (self.id, self.loaded_at)
+        spec = _SPECS.get(key)
+        if spec is None:
+            spec = _spec_from_dict(self.definition)
+            with _SPECS_LOCK:
+                while len(_SPECS) >= 16:
+                    _SPECS.pop(next(iter(_SPECS)))
+                _SPECS[key] = spec
+        return spec
 
     def category_by_key(self, key: str) -> Category | None:
         return next((c for c in self.categories if c.key == key), None)
 
 
-@lru_cache(maxsize=16)
-def _spec_from_json(definition: str) -> ProgramSpec:
-    """The frozen spec of a program definition (canonical JSON); specs are immutable, so one
-    object serves every request and thread."""
+_SPECS: dict[tuple[int, datetime], ProgramSpec] = {}  # (program id, loaded_at) -> spec
+_SPECS_LOCK = threading.Lock()
+
+
+def _spec_from_dict(definition: dict) -> ProgramSpec:
     from judging.program.loader import program_from_dict
 
-    return program_from_dict(json.loads(definition))
+    return program_from_dict(definition)
 
 
 class Category(Base):

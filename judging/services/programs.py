@@ -1,10 +1,12 @@
 """Installing a prize program (from its validated definition) into the database."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from judging.models import AwardTier, Category, Criterion, Program, Score
+from judging.models import AwardTier, Category, Criterion, Program, Score, utcnow
 from judging.program.loader import load_program, program_to_dict
 from judging.program.schema import Program as ProgramSpec
 from judging.services import ServiceError
@@ -22,6 +24,10 @@ def install_program(session: Session, spec: ProgramSpec) -> Program:
     program.name = spec.name
     program.definition = program_to_dict(spec)
     program.source = spec.source
+    # A new definition takes a new, later loaded_at: (id, loaded_at) keys the shared specs.
+    now = utcnow()
+    program.loaded_at = now if program.loaded_at is None or now > program.loaded_at \
+        else program.loaded_at + timedelta(microseconds=1)
     program.__dict__.pop("spec", None)  # drop the cached spec
 
     existing = {c.key: c for c in program.categories}

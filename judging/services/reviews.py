@@ -296,38 +296,19 @@ def reopen_review(session: Session, review: Review, *, actor: User, reason: str,
 
 
 # ----- progress -----------------------------------------------------------------------------
-def review_status(review: Review | None) -> str:
-    """not_started | draft | submitted"""
-    if review is None:
-        return "not_started"
-    if review.state == ReviewState.SUBMITTED:
-        return "submitted"
-    if review.scores or (review.overall_comment or "").strip() or review.draft_comments:
-        return "draft"
-    return "not_started"
-
-
-@dataclass
+@dataclass(frozen=True)
 class AssignmentRow:
-    assignment: Assignment
-    review: Review | None
+    """One line of the judge's home: the entry's listing facts and the judge's own review."""
+
+    entry_id: int
+    reference: str | None
+    title: str
+    display_name: str
+    city: str
+    country: str
+    review_id: int | None
+    status: str  # conflict | not_declared | not_started | draft | submitted
     conflict: tuple[str, ...]  # automatic conflict reasons (the entry is never shown)
-    declared: bool  # the judge has declared (no conflict, or a waived one)
-
-    @property
-    def entry(self) -> Entry:
-        return self.assignment.entry
-
-    @property
-    def status(self) -> str:
-        """conflict | not_declared | not_started | draft | submitted"""
-        if self.conflict:
-            return "conflict"
-        if self.review is not None and self.review.state == ReviewState.SUBMITTED:
-            return "submitted"
-        if not self.declared:
-            return "not_declared"
-        return review_status(self.review)
 
 
 @dataclass
@@ -359,13 +340,20 @@ class RoundGroup:
         return sum(g.submitted for g in self.categories)
 
 
+@dataclass(frozen=True)
+class RecusedRow:
+    reference: str | None
+    round_name: str
+    recused_at: datetime | None
+
+
 @dataclass
 class JudgeOverview:
     edition: Edition
     judge: User
     member: PanelMember | None
     rounds: list[RoundGroup]
-    recused: list[Assignment]  # entries the judge stepped back from (declared conflict)
+    recused: list[RecusedRow]  # entries the judge stepped back from (declared conflict)
 
     @property
     def terms_accepted(self) -> bool:
@@ -376,53 +364,95 @@ class JudgeOverview:
         return sum(len(g.rows) for r in self.rounds for g in r.categories)
 
 
+_NO_COMMENTS = (None, "", "{}", "null")  # draft comments as stored (JSON text): none
+
+
+def _row_status(*, conflict: bool, state: ReviewState | None, declared: bool, has_scores: bool,
+                overall_comment: str | None, draft_comments: str | None) -> str:
+    """The status of one assignment on the judge's home (the same rules as review_status)."""
+    if conflict:
+        return "conflict"
+    if state == ReviewState.SUBMITTED:
+        return "submitted"
+    if not declared:
+        return "not_declared"
+    if state is None:
+        return "not_started"
+    if has_scores or (overall_comment or "").strip() or draft_comments not in _NO_COMMENTS:
+        return "draft"
+    return "not_started"
+
+
 def judge_overview(session: Session, judge: User, edition: Edition) -> JudgeOverview:
     """The judge's own assignments in an edition, by round and category, with their own
-    reviews' progress. Holds nothing about other judges."""
-    assignments = session.scalars(
-        sa.select(Assignment).join(Round, Round.id == Assignment.round_id)
+    reviews' progress. Holds nothing about other judges.
+
+    One query for the lines (the listing columns only: no entry texts, no scores, just
+    whether there are any), and small ones for the rounds, categories and panel membership:
+    a judge's home is opened after every submission, so it stays cheap at any size."""
+    has_scores = sa.exists().where(Score.review_id == Review.id)
+    lines = session.execute(
+        sa.select(Assignment.round_id, Assignment.recused_at, Entry.id, Entry.reference,
+                  Entry.title, Entry.applicant_name, Entry.applicant_name_local, Entry.city,
+                  Entry.city_local, Entry.country, Entry.organisation, Entry.category_id,
+                  Review.id, Review.state, Review.overall_comment,
+                  sa.cast(Review.draft_comments, sa.Text),  # as stored: no JSON decoding
+                  has_scores, ConflictDeclaration.has_conflict, ConflictDeclaration.waived_at)
+        .join(Round, Round.id == Assignment.round_id)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .outerjoin(Review, sa.and_(Review.round_id == Assignment.round_id,
+                                   Review.entry_id == Assignment.entry_id,
+                                   Review.judge_id == Assignment.judge_id))
+        .outerjoin(ConflictDeclaration, sa.and_(ConflictDeclaration.judge_id == Assignment.judge_id,
+                                                ConflictDeclaration.entry_id == Assignment.entry_id))
         .where(Round.edition_id == edition.id, Assignment.judge_id == judge.id)
-        .options(sa.orm.joinedload(Assignment.entry).options(
-                     sa.orm.defer(Entry.answers),  # long texts the list does not show
-                     sa.orm.joinedload(Entry.category)),
-                 sa.orm.joinedload(Assignment.round))
-        .order_by(Round.number.desc(), Assignment.id)
+        .order_by(Round.number.desc(), Entry.reference, Assignment.id)
     ).all()
-    reviews = {(r.round_id, r.entry_id): r for r in session.scalars(
-        sa.select(Review).join(Round, Round.id == Review.round_id)
-        .where(Round.edition_id == edition.id, Review.judge_id == judge.id))}
-    declarations = {d.entry_id: d for d in session.scalars(
-        sa.select(ConflictDeclaration).where(ConflictDeclaration.judge_id == judge.id,
-                                             ConflictDeclaration.edition_id == edition.id))}
+    rounds = {r.id: r for r in session.scalars(sa.select(Round).where(
+        Round.edition_id == edition.id))}
+    categories = {c.id: c for c in session.scalars(sa.select(Category).where(
+        Category.program_id == edition.program_id))}
     rules = edition.program.spec.conflict_rules
-    rounds: dict[int, dict[int, CategoryGroup]] = {}
-    round_objs: dict[int, Round] = {}
-    recused: list[Assignment] = []
-    for a in assignments:
-        if not a.active:
-            recused.append(a)
+    grouped: dict[int, dict[int, CategoryGroup]] = {}
+    recused: list[RecusedRow] = []
+    for (round_id, recused_at, entry_id, reference, title, name, name_local, city, city_local,
+         country, organisation, category_id, review_id, state, overall_comment, draft_comments,
+         scored, has_conflict, waived_at) in lines:
+        if recused_at is not None:
+            recused.append(RecusedRow(reference, rounds[round_id].name, recused_at))
             continue
-        declaration = declarations.get(a.entry_id)
+        conflict = tuple(automatic_conflicts(judge, _EntryFacts(country, city, city_local,
+                                                                organisation), rules))
+        declared = has_conflict is not None and (not has_conflict or waived_at is not None)
         row = AssignmentRow(
-            assignment=a, review=reviews.get((a.round_id, a.entry_id)),
-            conflict=tuple(automatic_conflicts(judge, a.entry, rules)),
-            declared=declaration is not None and not declaration.in_force)
-        round_objs[a.round_id] = a.round
-        groups = rounds.setdefault(a.round_id, {})
-        group = groups.get(a.entry.category_id)
+            entry_id=entry_id, reference=reference, title=title,
+            display_name=(f"{name_local} {name}" if name_local and name_local != name else name),
+            city=city, country=country, review_id=review_id, conflict=conflict,
+            status=_row_status(conflict=bool(conflict), state=state, declared=declared,
+                               has_scores=bool(scored), overall_comment=overall_comment,
+                               draft_comments=draft_comments))
+        groups = grouped.setdefault(round_id, {})
+        group = groups.get(category_id)
         if group is None:
-            group = groups[a.entry.category_id] = CategoryGroup(a.entry.category, [])
+            group = groups[category_id] = CategoryGroup(categories[category_id], [])
         group.rows.append(row)
-    ordered = []
-    for round_id, groups in rounds.items():
-        cats = sorted(groups.values(), key=lambda g: g.category.position)
-        for g in cats:
-            g.rows.sort(key=lambda r: r.entry.reference or "")
-        ordered.append(RoundGroup(round_objs[round_id], cats))
+    ordered = [RoundGroup(rounds[round_id], sorted(groups.values(),
+                                                   key=lambda g: g.category.position))
+               for round_id, groups in grouped.items()]
     member = session.scalar(sa.select(PanelMember).where(
         PanelMember.edition_id == edition.id, PanelMember.user_id == judge.id))
     return JudgeOverview(edition=edition, judge=judge, member=member, rounds=ordered,
                          recused=recused)
+
+
+@dataclass(frozen=True)
+class _EntryFacts:
+    """The entry's facts that automatic conflicts compare (see models.automatic_conflicts)."""
+
+    country: str
+    city: str
+    city_local: str | None
+    organisation: str | None
 
 
 # ----- import of offline scores ------------------------------------------------------------
