@@ -28,7 +28,6 @@ from judging.models import (
     automatic_conflicts,
 )
 from judging.services import ServiceError, roster
-from judging.services.conflicts import declaration_for
 
 
 class AccessRefused(ServiceError):
@@ -125,10 +124,27 @@ def active_assignment(session: Session, judge: User, entry_id: int, round_id: in
 
 def load_access(session: Session, judge: User, *, entry_id: int, round_id: int) -> JudgeAccess:
     """The judge's standing on an entry in a round. Raises NotAssigned (404) when the judge
-    holds no active assignment to it; the other conditions are left to `refusal()`."""
-    assignment = active_assignment(session, judge, entry_id, round_id)
-    if assignment is None:
+    holds no active assignment to it; the other conditions are left to `refusal()`.
+
+    One query: the assignment with its entry, category, round, edition and program, the
+    judge's panel membership and their declaration on the entry (every judge page needs them)."""
+    found = session.execute(
+        sa.select(Assignment, PanelMember, ConflictDeclaration)
+        .join(Round, Round.id == Assignment.round_id)
+        .outerjoin(PanelMember, sa.and_(PanelMember.edition_id == Round.edition_id,
+                                        PanelMember.user_id == Assignment.judge_id))
+        .outerjoin(ConflictDeclaration,
+                   sa.and_(ConflictDeclaration.judge_id == Assignment.judge_id,
+                           ConflictDeclaration.entry_id == Assignment.entry_id))
+        .where(Assignment.judge_id == judge.id, Assignment.entry_id == entry_id,
+               Assignment.round_id == round_id, Assignment.recused_at.is_(None))
+        .options(sa.orm.joinedload(Assignment.entry).joinedload(Entry.category),
+                 sa.orm.joinedload(Assignment.round).joinedload(Round.edition)
+                 .joinedload(Edition.program))
+    ).first()
+    if found is None:
         raise NotAssigned()
+    assignment, member, declaration = found
     entry = assignment.entry
     rnd = assignment.round
     if entry.edition_id != rnd.edition_id:  # cannot happen through the services; be sure
@@ -138,9 +154,9 @@ def load_access(session: Session, judge: User, *, entry_id: int, round_id: int) 
         entry=entry,
         round=rnd,
         assignment=assignment,
-        member=panel_member(session, rnd.edition, judge),
-        automatic=tuple(automatic_conflicts(judge, entry, entry.edition.program.spec.conflict_rules)),
-        declaration=declaration_for(session, judge, entry),
+        member=member,
+        automatic=tuple(automatic_conflicts(judge, entry, rnd.edition.program.spec.conflict_rules)),
+        declaration=declaration,
     )
 
 

@@ -137,9 +137,11 @@ def open_review(session: Session, access: JudgeAccess) -> Review:
 
 
 # ----- changing ---------------------------------------------------------------------------
-def ensure_changeable(session: Session, review: Review, actor: User) -> None:
+def ensure_changeable(session: Session, review: Review, actor: User,
+                      access: JudgeAccess | None = None) -> None:
     """Raise unless `actor` may change the review now (theirs, a draft, round open, still
-    assigned, no conflict)."""
+    assigned, no conflict). `access`: the actor's standing on the review's entry and round,
+    loaded in this request (judging_access.load_access); without it, it is looked up."""
     if not review.is_owned_by(actor):
         raise ServiceError("Only the judge who wrote this review may change it.")
     if review.state == ReviewState.SUBMITTED:
@@ -151,9 +153,16 @@ def ensure_changeable(session: Session, review: Review, actor: User) -> None:
     if rnd.state != RoundState.OPEN:
         words = "has not opened yet" if rnd.state == RoundState.PENDING else "is closed"
         raise RoundNotOpen(f"{rnd.name} {words}; scores cannot be saved.")
-    if active_assignment(session, actor, review.entry_id, review.round_id) is None:
-        raise ServiceError("You are no longer assigned to this entry.")
-    reasons = conflict_reasons(session, actor, review.entry)
+    if access is not None and (access.judge.id, access.entry.id, access.round.id) == (
+            actor.id, review.entry_id, review.round_id):
+        # load_access found the active assignment (or raised NotAssigned).
+        reasons = list(access.automatic)
+        if access.declaration is not None and access.declaration.in_force:
+            reasons.append(f"declared: {access.declaration.reason}")
+    else:
+        if active_assignment(session, actor, review.entry_id, review.round_id) is None:
+            raise ServiceError("You are no longer assigned to this entry.")
+        reasons = conflict_reasons(session, actor, review.entry)
     if reasons:
         raise ServiceError("You have a conflict of interest on this entry: "
                            + "; ".join(reasons) + ".")
@@ -230,12 +239,12 @@ def _flush(session: Session) -> None:
 
 
 def save_draft(session: Session, review: Review, data: ReviewInput, *, actor: User,
-               now: datetime | None = None) -> Review:
+               now: datetime | None = None, access: JudgeAccess | None = None) -> Review:
     """Save the judge's values as a draft (partial scores allowed). Refused, with nothing
     changed: a submitted (locked) review, a round that is not open, a conflict, a stale
     version, a score outside the scale."""
     now = now or utcnow()
-    ensure_changeable(session, review, actor)
+    ensure_changeable(session, review, actor, access)
     if data.version is not None and data.version != review.version_id:
         raise StaleReview()
     problems = check_input(review.entry.category, data, complete=False)
@@ -248,12 +257,13 @@ def save_draft(session: Session, review: Review, data: ReviewInput, *, actor: Us
 
 
 def submit_review(session: Session, review: Review, data: ReviewInput | None = None, *,
-                  actor: User, now: datetime | None = None) -> Review:
+                  actor: User, now: datetime | None = None,
+                  access: JudgeAccess | None = None) -> Review:
     """Save the values given (if any) and submit through the engine, which checks the round
     is open, the judge not conflicted and the review complete. The review is then locked."""
     now = now or utcnow()
     if data is not None:
-        ensure_changeable(session, review, actor)
+        ensure_changeable(session, review, actor, access)
         if data.version is not None and data.version != review.version_id:
             raise StaleReview()
         problems = check_input(review.entry.category, data, complete=True)

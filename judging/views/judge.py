@@ -174,7 +174,7 @@ def entry(round_id: int, entry_id: int):
     form = form_class()
     submitting = request.form.get("action") == "submit"
     try:  # a locked review or a closed round: say so first, whatever the form holds
-        review_service.ensure_changeable(db.session, review, current_user)
+        review_service.ensure_changeable(db.session, review, current_user, access)
     except ServiceError as refusal:
         return _render_entry(access, review, form, submitting=submitting,
                              problem=refusal.message), 409
@@ -194,9 +194,15 @@ def entry(round_id: int, entry_id: int):
                              problem="Nothing was saved: correct the fields marked below."), 422
     try:
         if submitting:
-            review_service.submit_review(db.session, review, data, actor=current_user)
+            review_service.submit_review(db.session, review, data, actor=current_user,
+                                         access=access)
+            message = (f"Your review of {access.entry.reference} is submitted and locked. "
+                       "Thank you.")
         else:
-            review_service.save_draft(db.session, review, data, actor=current_user)
+            review_service.save_draft(db.session, review, data, actor=current_user,
+                                      access=access)
+            saved_at = review.updated_at.astimezone(_zone(access))
+            message = f"Draft saved at {saved_at:%H:%M} {saved_at.tzname()}."
         db.session.commit()
     except (review_service.StaleReview, review_service.ReviewLocked,
             review_service.RoundNotOpen) as refusal:
@@ -211,12 +217,11 @@ def entry(round_id: int, entry_id: int):
             form[field].errors = [*form[field].errors, message]
         return _render_entry(access, _reload(review), form, submitting=submitting,
                              problem="Nothing was saved: " + message), 422
+    # The message was written before the commit (which expires every loaded row), and is
+    # shown only now that the review is saved.
+    flash(message, "success")
     if submitting:
-        flash(f"Your review of {access.entry.reference} is submitted and locked. Thank you.",
-              "success")
         return redirect(url_for(".home"))
-    saved_at = review.updated_at.astimezone(_zone(access))
-    flash(f"Draft saved at {saved_at:%H:%M} {saved_at.tzname()}.", "success")
     return redirect(url_for(".entry", round_id=round_id, entry_id=entry_id))
 
 
