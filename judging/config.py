@@ -45,6 +45,8 @@ DEFAULTS: dict[str, object] = {
     "FONT_DIRS": [],
     "PASSWORD_RESET_MAX_AGE": 3600,  # a password reset link works for an hour
     "INVITATION_MAX_AGE": 14 * 86400,  # a judge's first-password link (invitation): two weeks
+    # Rendered ranking tables kept per worker process under the data revision (0: none).
+    "PAGE_PART_CACHE_SIZE": 64,
 }
 
 ENV_VARS = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from judging.extensions import db
 from judging.forms.decisions import AllocateForm, CloseRoundForm, OpenRoundForm, SpecialMentionsForm
@@ -45,6 +46,7 @@ from judging.services.ranking import (
     round_progress,
 )
 from judging.views import role_required
+from judging.views._cache import part_cache, revision_now
 from judging.workflows.engine import TransitionError, available
 
 bp = Blueprint("ranking", __name__, url_prefix="/secretariat/ranking")
@@ -105,39 +107,61 @@ def index():
     )
 
 
+def _method() -> str | None:
+    method = request.args.get("method") or None
+    if method is not None and method not in METHODS:
+        abort(404)
+    return method
+
+
+def _rank(rnd, category, method: str | None):
+    try:
+        return rank_round_category(db.session, rnd, category, method=method)
+    except ServiceError as exc:
+        abort(Response(str(exc), status=409))
+
+
 def _ranking(year: int, number: int, slug: str):
     edition = edition_for_year(year)
     rnd = _round(edition, number)
     category = _category(edition, slug)
-    method = request.args.get("method") or None
-    if method is not None and method not in METHODS:
-        abort(404)
-    try:
-        ranking = rank_round_category(db.session, rnd, category, method=method)
-    except ServiceError as exc:
-        abort(Response(str(exc), status=409))
-    return edition, rnd, category, ranking
+    return edition, rnd, category, _rank(rnd, category, _method())
 
 
 @bp.route("/<int:year>/rounds/<int:number>/<slug>")
 @role_required(*READERS)
 def category(year: int, number: int, slug: str):
-    edition, rnd, category, ranking = _ranking(year, number, slug)
+    revision = revision_now()  # before anything the table shows is read
+    edition = edition_for_year(year)
+    rnd = _round(edition, number)
+    category = _category(edition, slug)
+    method = _method()
+    table = part_cache().get_or_render(
+        revision, ("ranking", rnd.id, category.id, method),
+        lambda: _category_table(edition, rnd, category, method))
+    return render_template("ranking/category.html", edition=edition, rnd=rnd,
+                           category=category, content=table)
+
+
+def _category_table(edition, rnd, category, method: str | None) -> Markup:
+    ranking = _rank(rnd, category, method)
     raw_order = {r.entry_id: i for i, r in enumerate(
         sorted(ranking.rows, key=lambda r: (-r.raw_mean, r.reference)), start=1)}
     highlight = {r.entry_id for r in ranking.rows
                  if r.state.value in ("shortlisted", "awarded", "certified", "not_awarded")}
     use_calibrated = any(r.calibrated is not None for r in ranking.rows)
     y_label = "calibrated" if use_calibrated else METHOD_WORDS[ranking.method_used]
-    return render_template(
-        "ranking/category.html", edition=edition, rnd=rnd, category=category, ranking=ranking,
-        raw_order=raw_order, methods=METHODS, method_words=METHOD_WORDS,
+    # The output of an autoescaped template (every value in it was escaped there).
+    return Markup(render_template(  # nosec B704
+        "ranking/_category_table.html", edition=edition, rnd=rnd, category=category,
+        ranking=ranking, raw_order=raw_order, methods=METHODS, method_words=METHOD_WORDS,
+        method=method,
         judge_picture=charts.judge_chart(ranking.judges, ranking.scale) if ranking.judges else None,
         scatter=charts.raw_vs_score(ranking.rows, y_label=y_label, use_calibrated=use_calibrated,
                                     highlight=highlight) if ranking.rows else None,
         y_label=y_label, formats=FORMATS, snapshot=recorded_snapshot(db.session, rnd),
         other_categories=ranked_categories(edition.program.categories),
-    )
+    ))
 
 
 @bp.route("/<int:year>/rounds/<int:number>/<slug>/export.<fmt>")
