@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy.orm import joinedload
 
 from judging.extensions import db, login_manager
 from judging.models import User
@@ -28,7 +29,8 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         try:
-            return db.session.get(User, int(user_id))
+            # With the roles in the same query: every page asks for them.
+            return db.session.get(User, int(user_id), options=[joinedload(User.roles)])
         except (TypeError, ValueError):
             return None
 

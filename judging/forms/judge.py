@@ -3,8 +3,10 @@ category's criteria), and the secretariat's reopening of a review."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -79,6 +81,24 @@ class ScoreField(StringField):
             return None
         return value if self.scale_min <= value <= self.scale_max else None
 
+    def radios(self, *, editable: bool) -> Markup:
+        """The radio buttons of the scale, "not scored yet" first, the current score checked
+        (built here, not in the template: a scoring page has dozens of them)."""
+        name, fid = escape(self.name), escape(self.id)
+        current = self.score
+        off = "" if editable else " disabled"
+        html = [f'<input type="radio" class="btn-check" name="{name}" id="{fid}-none" value="" '
+                f'autocomplete="off"{" checked" if current is None else ""}{off}>'
+                f'<label class="btn btn-outline-secondary btn-sm" for="{fid}-none" '
+                'title="Not scored yet">–<span class="visually-hidden"> not scored yet</span>'
+                '</label>']
+        for v in self.choices:
+            html.append(f'<input type="radio" class="btn-check" name="{name}" id="{fid}-{v}" '
+                        f'value="{v}" autocomplete="off"{" checked" if current == v else ""}{off}>'
+                        f'<label class="btn btn-outline-primary btn-sm" for="{fid}-{v}">{v}</label>')
+        # The name and id are escaped above; everything else is a number or a constant.
+        return Markup("\n".join(html))  # nosec B704
+
     def pre_validate(self, form):
         text = (self.data or "").strip()
         if text and self.score is None:
@@ -106,7 +126,7 @@ class ReviewFormBase(FlaskForm):
     confirm_submit = BooleanField("I have finished: submit my review. It is locked once submitted.")
     version = HiddenField()
 
-    criteria: Sequence[Criterion] = ()
+    criterion_keys: tuple[str, ...] = ()
 
     def score_field(self, criterion: Criterion) -> ScoreField:
         return self[f"score_{criterion.key}"]
@@ -122,9 +142,9 @@ class ReviewFormBase(FlaskForm):
             "special_mention_theme": self.special_mention_theme.data or "",
             "version": (self.version.data or "").strip(),
         }
-        for c in self.criteria:
-            values[f"score_{c.key}"] = self.score_field(c).score
-            values[f"comment_{c.key}"] = self.comment_field(c).data or ""
+        for key in self.criterion_keys:
+            values[f"score_{key}"] = self[f"score_{key}"].score
+            values[f"comment_{key}"] = self[f"comment_{key}"].data or ""
         return values
 
     def validate_version(self, field):
@@ -133,13 +153,19 @@ class ReviewFormBase(FlaskForm):
 
 
 def review_form_class(criteria: Sequence[Criterion]) -> type[ReviewFormBase]:
-    """A scoring form class for a category's criteria."""
-    attrs: dict[str, object] = {"criteria": tuple(criteria)}
-    for c in criteria:
-        attrs[f"score_{c.key}"] = ScoreField(
-            f"Score for {c.name}", scale_min=c.scale_min, scale_max=c.scale_max)
-        attrs[f"comment_{c.key}"] = TextAreaField(
-            f"Comment on {c.name} (optional)", validators=[Optional(), Length(max=COMMENT_MAX)])
+    """A scoring form class for a category's criteria (one class per set of criteria, made
+    once per process: the fields depend only on the criteria's keys, names and scales)."""
+    return _review_form_class(tuple((c.key, c.name, c.scale_min, c.scale_max) for c in criteria))
+
+
+@lru_cache(maxsize=64)
+def _review_form_class(criteria: tuple[tuple[str, str, int, int], ...]) -> type[ReviewFormBase]:
+    attrs: dict[str, object] = {"criterion_keys": tuple(key for key, *_ in criteria)}
+    for key, name, scale_min, scale_max in criteria:
+        attrs[f"score_{key}"] = ScoreField(
+            f"Score for {name}", scale_min=scale_min, scale_max=scale_max)
+        attrs[f"comment_{key}"] = TextAreaField(
+            f"Comment on {name} (optional)", validators=[Optional(), Length(max=COMMENT_MAX)])
     return type("ReviewForm", (ReviewFormBase,), attrs)
 
 

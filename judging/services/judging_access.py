@@ -23,6 +23,7 @@ from judging.models import (
     Edition,
     Entry,
     PanelMember,
+    Review,
     Round,
     User,
     automatic_conflicts,
@@ -79,6 +80,7 @@ class JudgeAccess:
     member: PanelMember | None
     automatic: tuple[str, ...]
     declaration: ConflictDeclaration | None
+    review: Review | None = None  # the judge's review of the entry in the round, if any
 
     @property
     def edition(self) -> Edition:
@@ -127,15 +129,19 @@ def load_access(session: Session, judge: User, *, entry_id: int, round_id: int) 
     holds no active assignment to it; the other conditions are left to `refusal()`.
 
     One query: the assignment with its entry, category, round, edition and program, the
-    judge's panel membership and their declaration on the entry (every judge page needs them)."""
+    judge's panel membership, their declaration on the entry and their review of it (every
+    judge page needs them)."""
     found = session.execute(
-        sa.select(Assignment, PanelMember, ConflictDeclaration)
+        sa.select(Assignment, PanelMember, ConflictDeclaration, Review)
         .join(Round, Round.id == Assignment.round_id)
         .outerjoin(PanelMember, sa.and_(PanelMember.edition_id == Round.edition_id,
                                         PanelMember.user_id == Assignment.judge_id))
         .outerjoin(ConflictDeclaration,
                    sa.and_(ConflictDeclaration.judge_id == Assignment.judge_id,
                            ConflictDeclaration.entry_id == Assignment.entry_id))
+        .outerjoin(Review, sa.and_(Review.round_id == Assignment.round_id,
+                                   Review.entry_id == Assignment.entry_id,
+                                   Review.judge_id == Assignment.judge_id))
         .where(Assignment.judge_id == judge.id, Assignment.entry_id == entry_id,
                Assignment.round_id == round_id, Assignment.recused_at.is_(None))
         .options(sa.orm.joinedload(Assignment.entry).joinedload(Entry.category),
@@ -144,7 +150,7 @@ def load_access(session: Session, judge: User, *, entry_id: int, round_id: int) 
     ).first()
     if found is None:
         raise NotAssigned()
-    assignment, member, declaration = found
+    assignment, member, declaration, review = found
     entry = assignment.entry
     rnd = assignment.round
     if entry.edition_id != rnd.edition_id:  # cannot happen through the services; be sure
@@ -157,6 +163,7 @@ def load_access(session: Session, judge: User, *, entry_id: int, round_id: int) 
         member=member,
         automatic=tuple(automatic_conflicts(judge, entry, rnd.edition.program.spec.conflict_rules)),
         declaration=declaration,
+        review=review,
     )
 
 

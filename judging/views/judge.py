@@ -158,8 +158,7 @@ def entry(round_id: int, entry_id: int):
     refusal = access.refusal()
     if refusal is not None:
         return _refused(access, refusal)
-    review = review_service.get_review(db.session, judge=current_user, entry=access.entry,
-                                       rnd=access.round)
+    review = access.review
     if review is None:
         review = review_service.open_review(db.session, access)
         if review.id is not None:
