@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy.orm import joinedload
@@ -18,6 +20,12 @@ CSP = (
 )
 
 
+@cache
+def _user_statement() -> sa.Select:
+    """The signed-in user, with the roles every page asks for (built once)."""
+    return sa.select(User).where(User.id == sa.bindparam("id")).options(joinedload(User.roles))
+
+
 def init_app(app: Flask) -> None:
     from judging.views import register_blueprints
 
@@ -29,8 +37,8 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         try:
-            # With the roles in the same query: every page asks for them.
-            return db.session.get(User, int(user_id), options=[joinedload(User.roles)])
+            return db.session.execute(_user_statement(), {"id": int(user_id)}
+                                      ).unique().scalar_one_or_none()
         except (TypeError, ValueError):
             return None
 

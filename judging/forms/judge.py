@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from judging.forms import widgets
 from judging.models import Criterion
 from judging.services.reviews import COMMENT_MAX, OVERALL_MAX, THEME_MAX
 
@@ -115,16 +116,20 @@ class ReviewFormBase(FlaskForm):
         description="Required to submit. The strengths and weaknesses that decided your "
                     "scores; the committee reads it at deliberation.",
         validators=[Optional(), Length(max=OVERALL_MAX)],
+        widget=widgets.TextArea(),
     )
-    special_mention = BooleanField("Recommend this entry for a Special Mention")
+    special_mention = BooleanField("Recommend this entry for a Special Mention",
+                                   widget=widgets.CheckboxInput())
     special_mention_theme = StringField(
         "Theme of the Special Mention",
         description="For example: inclusion of older citizens, climate resilience, "
                     "digital public services.",
         validators=[Optional(), Length(max=THEME_MAX)],
+        widget=widgets.TextInput(),
     )
-    confirm_submit = BooleanField("I have finished: submit my review. It is locked once submitted.")
-    version = HiddenField()
+    confirm_submit = BooleanField("I have finished: submit my review. It is locked once submitted.",
+                                  widget=widgets.CheckboxInput())
+    version = HiddenField(widget=widgets.HiddenInput())
 
     criterion_keys: tuple[str, ...] = ()
 
@@ -165,7 +170,8 @@ def _review_form_class(criteria: tuple[tuple[str, str, int, int], ...]) -> type[
         attrs[f"score_{key}"] = ScoreField(
             f"Score for {name}", scale_min=scale_min, scale_max=scale_max)
         attrs[f"comment_{key}"] = TextAreaField(
-            f"Comment on {name} (optional)", validators=[Optional(), Length(max=COMMENT_MAX)])
+            f"Comment on {name} (optional)", validators=[Optional(), Length(max=COMMENT_MAX)],
+            widget=widgets.TextArea())
     return type("ReviewForm", (ReviewFormBase,), attrs)
 
 

@@ -13,6 +13,7 @@ A declared conflict recuses the assignment (conflicts.declare), so it ends at st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -124,14 +125,10 @@ def active_assignment(session: Session, judge: User, entry_id: int, round_id: in
         Assignment.round_id == round_id, Assignment.recused_at.is_(None)))
 
 
-def load_access(session: Session, judge: User, *, entry_id: int, round_id: int) -> JudgeAccess:
-    """The judge's standing on an entry in a round. Raises NotAssigned (404) when the judge
-    holds no active assignment to it; the other conditions are left to `refusal()`.
-
-    One query: the assignment with its entry, category, round, edition and program, the
-    judge's panel membership, their declaration on the entry and their review of it (every
-    judge page needs them)."""
-    found = session.execute(
+@cache
+def _access_statement() -> sa.Select:
+    """load_access's query, built once (building it costs more than running it)."""
+    return (
         sa.select(Assignment, PanelMember, ConflictDeclaration, Review)
         .join(Round, Round.id == Assignment.round_id)
         .outerjoin(PanelMember, sa.and_(PanelMember.edition_id == Round.edition_id,
@@ -142,12 +139,25 @@ def load_access(session: Session, judge: User, *, entry_id: int, round_id: int) 
         .outerjoin(Review, sa.and_(Review.round_id == Assignment.round_id,
                                    Review.entry_id == Assignment.entry_id,
                                    Review.judge_id == Assignment.judge_id))
-        .where(Assignment.judge_id == judge.id, Assignment.entry_id == entry_id,
-               Assignment.round_id == round_id, Assignment.recused_at.is_(None))
+        .where(Assignment.judge_id == sa.bindparam("judge_id"),
+               Assignment.entry_id == sa.bindparam("entry_id"),
+               Assignment.round_id == sa.bindparam("round_id"),
+               Assignment.recused_at.is_(None))
         .options(sa.orm.joinedload(Assignment.entry).joinedload(Entry.category),
                  sa.orm.joinedload(Assignment.round).joinedload(Round.edition)
                  .joinedload(Edition.program))
-    ).first()
+    )
+
+
+def load_access(session: Session, judge: User, *, entry_id: int, round_id: int) -> JudgeAccess:
+    """The judge's standing on an entry in a round. Raises NotAssigned (404) when the judge
+    holds no active assignment to it; the other conditions are left to `refusal()`.
+
+    One query: the assignment with its entry, category, round, edition and program, the
+    judge's panel membership, their declaration on the entry and their review of it (every
+    judge page needs them)."""
+    found = session.execute(_access_statement(), {"judge_id": judge.id, "entry_id": entry_id,
+                                                   "round_id": round_id}).first()
     if found is None:
         raise NotAssigned()
     assignment, member, declaration, review = found

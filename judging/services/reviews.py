@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -393,6 +394,31 @@ def _row_status(*, conflict: bool, state: ReviewState | None, declared: bool, ha
     return "not_started"
 
 
+@cache
+def _overview_statement() -> sa.Select:
+    """judge_overview's lines, built once (building it costs more than running it)."""
+    return (
+        sa.select(Assignment.round_id, Assignment.recused_at, Entry.id, Entry.reference,
+                  Entry.title, Entry.applicant_name, Entry.applicant_name_local, Entry.city,
+                  Entry.city_local, Entry.country, Entry.organisation, Entry.category_id,
+                  Review.id, Review.state, Review.overall_comment,
+                  sa.cast(Review.draft_comments, sa.Text),  # as stored: no JSON decoding
+                  sa.exists().where(Score.review_id == Review.id),  # scored at all
+                  ConflictDeclaration.has_conflict, ConflictDeclaration.waived_at)
+        .join(Round, Round.id == Assignment.round_id)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .outerjoin(Review, sa.and_(Review.round_id == Assignment.round_id,
+                                   Review.entry_id == Assignment.entry_id,
+                                   Review.judge_id == Assignment.judge_id))
+        .outerjoin(ConflictDeclaration,
+                   sa.and_(ConflictDeclaration.judge_id == Assignment.judge_id,
+                           ConflictDeclaration.entry_id == Assignment.entry_id))
+        .where(Round.edition_id == sa.bindparam("edition_id"),
+               Assignment.judge_id == sa.bindparam("judge_id"))
+        .order_by(Round.number.desc(), Entry.reference, Assignment.id)
+    )
+
+
 def judge_overview(session: Session, judge: User, edition: Edition) -> JudgeOverview:
     """The judge's own assignments in an edition, by round and category, with their own
     reviews' progress. Holds nothing about other judges.
@@ -400,24 +426,8 @@ def judge_overview(session: Session, judge: User, edition: Edition) -> JudgeOver
     One query for the lines (the listing columns only: no entry texts, no scores, just
     whether there are any), and small ones for the rounds, categories and panel membership:
     a judge's home is opened after every submission, so it stays cheap at any size."""
-    has_scores = sa.exists().where(Score.review_id == Review.id)
-    lines = session.execute(
-        sa.select(Assignment.round_id, Assignment.recused_at, Entry.id, Entry.reference,
-                  Entry.title, Entry.applicant_name, Entry.applicant_name_local, Entry.city,
-                  Entry.city_local, Entry.country, Entry.organisation, Entry.category_id,
-                  Review.id, Review.state, Review.overall_comment,
-                  sa.cast(Review.draft_comments, sa.Text),  # as stored: no JSON decoding
-                  has_scores, ConflictDeclaration.has_conflict, ConflictDeclaration.waived_at)
-        .join(Round, Round.id == Assignment.round_id)
-        .join(Entry, Entry.id == Assignment.entry_id)
-        .outerjoin(Review, sa.and_(Review.round_id == Assignment.round_id,
-                                   Review.entry_id == Assignment.entry_id,
-                                   Review.judge_id == Assignment.judge_id))
-        .outerjoin(ConflictDeclaration, sa.and_(ConflictDeclaration.judge_id == Assignment.judge_id,
-                                                ConflictDeclaration.entry_id == Assignment.entry_id))
-        .where(Round.edition_id == edition.id, Assignment.judge_id == judge.id)
-        .order_by(Round.number.desc(), Entry.reference, Assignment.id)
-    ).all()
+    lines = session.execute(_overview_statement(),
+                            {"edition_id": edition.id, "judge_id": judge.id}).all()
     rounds = {r.id: r for r in session.scalars(sa.select(Round).where(
         Round.edition_id == edition.id))}
     categories = {c.id: c for c in session.scalars(sa.select(Category).where(
