@@ -44,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     web.init_app(app)
     register_cli(app)
-    _sqlite_foreign_keys(app)
+    _sqlite_pragmas(app)
     _freeze_startup_objects(app)
     return app
 
@@ -62,22 +62,29 @@ def _freeze_startup_objects(app: Flask) -> None:
     gc.freeze()
 
 
-def _sqlite_foreign_keys(app: Flask) -> None:
-    """SQLite enforces foreign keys only when asked, per connection. The journal is a
-    write-ahead log: pages read while another worker writes, and a commit is one sync of the
-    log instead of two of the journal and the database (synchronous=FULL: a committed
-    transaction survives a power cut, as before)."""
+def _sqlite_pragmas(app: Flask) -> None:
+    """SQLite, per connection: enforce foreign keys (only done when asked); keep the journal
+    as a write-ahead log (pages are read while another worker writes; a commit appends to
+    the log); sync to disk as SQLITE_SYNCHRONOUS says. NORMAL (the default) syncs the log
+    at checkpoints, not at every commit: the database stays consistent whatever happens,
+    and a crash of the app loses nothing, but a power cut or an OS crash may lose the last
+    transactions committed before it. FULL syncs every commit (slower writes)."""
     from sqlalchemy import event
-    from sqlalchemy.engine import Engine
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
+    synchronous = str(app.config.get("SQLITE_SYNCHRONOUS") or "NORMAL").upper()
+    if synchronous not in {"NORMAL", "FULL", "EXTRA"}:
+        raise config_module.ConfigError(
+            f"JUDGING_SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {synchronous!r}.")
+    from judging.extensions import db
 
-    @event.listens_for(Engine, "connect")
-    def _on_connect(dbapi_connection, connection_record):  # pragma: no cover - driver hook
-        if type(dbapi_connection).__module__.startswith("sqlite3"):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.close()
+    def on_connect(dbapi_connection, connection_record):  # pragma: no cover - driver hook
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.close()
+
+    with app.app_context():
+        event.listen(db.engine, "connect", on_connect)

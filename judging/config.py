@@ -11,6 +11,8 @@ Environment variables (all optional except the secret key in production):
   JUDGING_BASE_URL        public address used in messages and certificate QR codes
   JUDGING_RATELIMIT_STORAGE_URI  Flask-Limiter storage (default memory://; redis://... behind several workers)
   JUDGING_FONT_DIRS       extra directories searched first for certificate fonts (os.pathsep separated)
+  JUDGING_SQLITE_SYNCHRONOUS  NORMAL (default) | FULL: SQLite syncs its log at checkpoints, or at every
+                          commit (FULL: no committed transaction lost in a power cut; slower writes)
 """
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ DEFAULTS: dict[str, object] = {
     "INVITATION_MAX_AGE": 14 * 86400,  # a judge's first-password link (invitation): two weeks
     # Rendered ranking tables kept per worker process under the data revision (0: none).
     "PAGE_PART_CACHE_SIZE": 64,
+    "SQLITE_SYNCHRONOUS": "NORMAL",  # SQLite only: NORMAL | FULL | EXTRA (see create_app)
 }
 
 ENV_VARS = {
@@ -57,6 +60,7 @@ ENV_VARS = {
     "JUDGING_MAIL_FROM": "MAIL_FROM",
     "JUDGING_BASE_URL": "BASE_URL",
     "JUDGING_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "JUDGING_SQLITE_SYNCHRONOUS": "SQLITE_SYNCHRONOUS",
 }
 
 
