@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from judging.models import (
     Assignment,
+    Category,
     ConflictDeclaration,
     Edition,
     Entry,
@@ -143,9 +144,11 @@ def _access_statement() -> sa.Select:
                Assignment.entry_id == sa.bindparam("entry_id"),
                Assignment.round_id == sa.bindparam("round_id"),
                Assignment.recused_at.is_(None))
-        .options(sa.orm.joinedload(Assignment.entry).joinedload(Entry.category),
+        .options(sa.orm.joinedload(Assignment.entry).joinedload(Entry.category)
+                 .selectinload(Category.criteria),
                  sa.orm.joinedload(Assignment.round).joinedload(Round.edition)
-                 .joinedload(Edition.program))
+                 .joinedload(Edition.program),
+                 sa.orm.joinedload(Review.scores))
     )
 
 
@@ -157,7 +160,7 @@ def load_access(session: Session, judge: User, *, entry_id: int, round_id: int) 
     judge's panel membership, their declaration on the entry and their review of it (every
     judge page needs them)."""
     found = session.execute(_access_statement(), {"judge_id": judge.id, "entry_id": entry_id,
-                                                   "round_id": round_id}).first()
+                                                   "round_id": round_id}).unique().first()
     if found is None:
         raise NotAssigned()
     assignment, member, declaration, review = found

@@ -14,12 +14,14 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from judging.extensions import csrf, db
 from judging.forms.judge import DeclarationForm, ReopenForm, TermsForm, review_form_class
@@ -249,13 +251,35 @@ def _render_entry(access, review: Review, form, *, submitting: bool = False,
         entry_form = None
     editable = review.state == ReviewState.DRAFT and access.round.state == RoundState.OPEN
     criteria = [(c, c.spec) for c in entry.category.criteria]
+    rubric = _rubric(entry.edition.program, entry.category, criteria)
     summary = _error_summary(form, entry.category.criteria)
     return render_template(
         "judge/entry.html", access=access, entry=entry, review=review, form=form,
-        entry_form=entry_form, criteria=criteria, editable=editable, problem=problem,
+        entry_form=entry_form, criteria=criteria, rubric=rubric, editable=editable,
+        problem=problem,
         submitting=submitting, total=review_service.weighted_total(review), summary=summary,
         human_size=human_size, scale=_scale(entry.category.criteria), now=utcnow(),
     )
+
+
+_RUBRICS: dict[tuple, dict[str, Markup]] = {}  # (program id, loaded_at, category id) -> parts
+
+
+def _rubric(program, category, criteria) -> dict[str, Markup]:
+    """Each criterion's name, weight, description and level descriptions, as HTML: they come
+    from the program only, so they are rendered once per installed definition (whose
+    (id, loaded_at) names it; see models.Program.spec) and category, not on every page."""
+    key = (program.id, program.loaded_at, category.id)
+    parts = _RUBRICS.get(key)
+    if parts is None:
+        macro = get_template_attribute("judge/_rubric.html", "rubric")
+        wsum = sum(c.weight for c, _spec in criteria)
+        parts = {c.key: macro(c, spec, index, wsum)
+                 for index, (c, spec) in enumerate(criteria, start=1)}
+        if len(_RUBRICS) >= 64:
+            _RUBRICS.clear()
+        _RUBRICS[key] = parts
+    return parts
 
 
 def _error_summary(form, criteria) -> list[tuple[str, str]]:
