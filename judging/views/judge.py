@@ -6,6 +6,7 @@ judge's own data: never another judge's scores, comments or any aggregate.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -88,7 +89,23 @@ def home():
     # The real user object, not the proxy: the overview reads the judge's facts for every row.
     judge = current_user._get_current_object()
     overview = review_service.judge_overview(db.session, judge, edition) if edition else None
-    return render_template("judge/home.html", edition=edition, overview=overview, now=utcnow())
+    links = {group.round.id: {"entry": _entry_links(".entry", round_id=group.round.id),
+                              "declare": _entry_links(".declare", round_id=group.round.id)}
+             for group in (overview.rounds if overview else [])}
+    return render_template("judge/home.html", edition=edition, overview=overview, links=links,
+                           now=utcnow())
+
+
+_MARKER = 987654321987  # an entry id no real address contains
+
+
+def _entry_links(endpoint: str, **values) -> Callable[[int], str]:
+    """url_for(endpoint, entry_id=N, **values) for many entries: the address is built once,
+    then only the entry's number changes (a judge's list links to dozens of entries)."""
+    head, found, tail = url_for(endpoint, entry_id=_MARKER, **values).partition(str(_MARKER))
+    if not found or str(_MARKER) in tail:  # pragma: no cover - a route without the entry id
+        return lambda entry_id: url_for(endpoint, entry_id=entry_id, **values)
+    return lambda entry_id: f"{head}{entry_id}{tail}"
 
 
 # ----- terms --------------------------------------------------------------------------------
