@@ -21,13 +21,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from judging.models import (
     Assignment,
+    Category,
     ConflictDeclaration,
     Criterion,
     Edition,
     Entry,
     PanelMember,
+    Program,
     Review,
     Round,
+    Score,
     User,
     automatic_conflicts,
 )
@@ -135,11 +138,22 @@ def _criteria_statement() -> sa.Select:
 
 
 @cache
+def _scores_statement() -> sa.Select:
+    """A review's scores (built once; cheaper than a joined or selectin load)."""
+    return sa.select(Score).where(Score.review_id == sa.bindparam("review_id"))
+
+
+@cache
 def _access_statement() -> sa.Select:
     """load_access's query, built once (building it costs more than running it)."""
     return (
-        sa.select(Assignment, PanelMember, ConflictDeclaration, Review)
+        sa.select(Assignment, PanelMember, ConflictDeclaration, Review,
+                  Entry, Category, Round, Edition, Program)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .join(Category, Category.id == Entry.category_id)
         .join(Round, Round.id == Assignment.round_id)
+        .join(Edition, Edition.id == Round.edition_id)
+        .join(Program, Program.id == Edition.program_id)
         .outerjoin(PanelMember, sa.and_(PanelMember.edition_id == Round.edition_id,
                                         PanelMember.user_id == Assignment.judge_id))
         .outerjoin(ConflictDeclaration,
@@ -152,10 +166,9 @@ def _access_statement() -> sa.Select:
                Assignment.entry_id == sa.bindparam("entry_id"),
                Assignment.round_id == sa.bindparam("round_id"),
                Assignment.recused_at.is_(None))
-        .options(sa.orm.joinedload(Assignment.entry).joinedload(Entry.category),
-                 sa.orm.joinedload(Assignment.round).joinedload(Round.edition)
-                 .joinedload(Edition.program),
-                 sa.orm.joinedload(Review.scores))
+        # The entry, category, round, edition and program are selected with the assignment:
+        # their many-to-one links then resolve from the session, without a query.
+        .options(sa.orm.lazyload(Review.scores))  # loaded below, by a statement built once
     )
 
 
@@ -167,12 +180,15 @@ def load_access(session: Session, judge: User, *, entry_id: int, round_id: int) 
     judge's panel membership, their declaration on the entry and their review of it (every
     judge page needs them)."""
     found = session.execute(_access_statement(), {"judge_id": judge.id, "entry_id": entry_id,
-                                                   "round_id": round_id}).unique().first()
+                                                   "round_id": round_id}).first()
     if found is None:
         raise NotAssigned()
-    assignment, member, declaration, review = found
+    assignment, member, declaration, review = found[:4]
     entry = assignment.entry
     rnd = assignment.round
+    if review is not None and "scores" not in sa.inspect(review).dict:
+        set_committed_value(review, "scores", session.scalars(
+            _scores_statement(), {"review_id": review.id}).all())
     if "criteria" not in sa.inspect(entry.category).dict:  # not loaded in this session yet
         set_committed_value(entry.category, "criteria", session.scalars(
             _criteria_statement(), {"category_id": entry.category_id}).all())
