@@ -419,6 +419,16 @@ def _overview_statement() -> sa.Select:
     )
 
 
+_OVERVIEW_PARTS = {  # the overview's other queries, each built once
+    "rounds": cache(lambda: sa.select(Round).where(Round.edition_id == sa.bindparam("edition_id"))),
+    "categories": cache(lambda: sa.select(Category).where(
+        Category.program_id == sa.bindparam("program_id"))),
+    "member": cache(lambda: sa.select(PanelMember).where(
+        PanelMember.edition_id == sa.bindparam("edition_id"),
+        PanelMember.user_id == sa.bindparam("judge_id"))),
+}
+
+
 def judge_overview(session: Session, judge: User, edition: Edition) -> JudgeOverview:
     """The judge's own assignments in an edition, by round and category, with their own
     reviews' progress. Holds nothing about other judges.
@@ -428,10 +438,9 @@ def judge_overview(session: Session, judge: User, edition: Edition) -> JudgeOver
     a judge's home is opened after every submission, so it stays cheap at any size."""
     lines = session.execute(_overview_statement(),
                             {"edition_id": edition.id, "judge_id": judge.id}).all()
-    rounds = {r.id: r for r in session.scalars(sa.select(Round).where(
-        Round.edition_id == edition.id))}
-    categories = {c.id: c for c in session.scalars(sa.select(Category).where(
-        Category.program_id == edition.program_id))}
+    ids = {"edition_id": edition.id, "judge_id": judge.id, "program_id": edition.program_id}
+    rounds = {r.id: r for r in session.scalars(_OVERVIEW_PARTS["rounds"](), ids)}
+    categories = {c.id: c for c in session.scalars(_OVERVIEW_PARTS["categories"](), ids)}
     rules = edition.program.spec.conflict_rules
     grouped: dict[int, dict[int, CategoryGroup]] = {}
     recused: list[RecusedRow] = []
@@ -459,8 +468,7 @@ def judge_overview(session: Session, judge: User, edition: Edition) -> JudgeOver
     ordered = [RoundGroup(rounds[round_id], sorted(groups.values(),
                                                    key=lambda g: g.category.position))
                for round_id, groups in grouped.items()]
-    member = session.scalar(sa.select(PanelMember).where(
-        PanelMember.edition_id == edition.id, PanelMember.user_id == judge.id))
+    member = session.scalar(_OVERVIEW_PARTS["member"](), ids)
     return JudgeOverview(edition=edition, judge=judge, member=member, rounds=ordered,
                          recused=recused)
 
