@@ -212,7 +212,10 @@ def count_request(client, path: str) -> Count:
 
 
 def page_counts(app: Flask, setup: dict) -> dict[str, Count]:
-    """Inside an app context: page name -> its count."""
+    """Inside an app context: page name -> its count. The ranking tables are not cached
+    here (PAGE_PART_CACHE_SIZE 0): the warm-up would fill the cache, and the queries of the
+    ranking itself are the ones to count."""
+    app.config["PAGE_PART_CACHE_SIZE"] = 0
     clients = {None: app.test_client()}
     for role, email in setup["users"].items():
         clients[role] = sign_in(app, email)

@@ -122,12 +122,17 @@ def app(migrated_database, tmp_path):
         yield app
         db.session.remove()
         if PG_URL:
-            # The data revision's single row stays (made by the migrations; any number will do).
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables
-                               if t.name not in ("alembic_version", "data_revision"))
-            with db.engine.begin() as conn:
-                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            empty_pg_database()
         db.engine.dispose()
+
+
+def empty_pg_database() -> None:
+    """Empty the shared PostgreSQL test database after a test. The migrations' version and the
+    data revision's single row stay (any revision number will do)."""
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables
+                       if t.name not in ("alembic_version", "data_revision"))
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from benchmarks import bench_queries
 from judging.extensions import db
-from tests.conftest import PG_URL, make_test_app
+from tests.conftest import PG_URL, empty_pg_database, make_test_app
 
 SMALL, LARGE = bench_queries.SMALL, bench_queries.LARGE
 
@@ -27,10 +27,7 @@ def _page_counts(migrated_database: str, folder, n_entries: int) -> dict[str, be
         finally:
             db.session.remove()
             if PG_URL:  # the shared PostgreSQL test database: leave it empty, as the app fixture does
-                tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables
-                                   if t.name != "alembic_version")
-                with db.engine.begin() as conn:
-                    conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                empty_pg_database()
             db.engine.dispose()
 
 
