@@ -109,7 +109,11 @@ class ScoreField(StringField):
 
 class ReviewFormBase(FlaskForm):
     """The fields every scoring form has; review_form_class() adds one score and one comment
-    per criterion (score_<key>, comment_<key>)."""
+    per criterion (score_<key>, comment_<key>). Its CSRF token is checked once, before the
+    form is read, by the view's signed_in_post (csrf.protect()), not a second time here."""
+
+    class Meta:
+        csrf = False
 
     overall_comment = TextAreaField(
         "Overall comment",
