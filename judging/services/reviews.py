@@ -220,7 +220,7 @@ def _write(review: Review, data: ReviewInput, now: datetime) -> None:
         if score is None:
             review.scores.append(Score(criterion_id=c.id, scale_min=c.scale_min,
                                        scale_max=c.scale_max, value=value, comment=comment))
-        else:
+        elif (score.value, score.comment) != (value, comment):  # untouched scores stay clean
             score.value = value
             score.comment = comment
     review.draft_comments = drafts
