@@ -12,8 +12,7 @@ quick=True), after a short untimed warm-up:
 - scoring form GET: each judge opens their draft reviews in turn;
 - scoring form POST: each judge saves a draft of one of their reviews (all fields, the
   form's version and CSRF token, as a browser sends them; the 302 answer is timed, not the
-  page it leads to, and the client keeps its session cookie as it was, without the "Draft
-  saved" message a browser would show and drop on that page);
+  page it leads to);
 - the secretariat's ranking page of a category (16 sessions of the secretariat, the four
   categories in turn);
 - the public verify page of a certificate (anonymous).
@@ -347,7 +346,7 @@ def _load_form(client: Client, path: str) -> None:
         raise RuntimeError(f"no editable scores on {path} (is the review a draft?)")
     client.state.update(post_path=path, token=_input_value(_TOKEN, html, "CSRF token"),
                         version=int(_input_value(_VERSION, html, "version")), choices=choices,
-                        rng=random.Random(hash(path)), cookies=httpx.Cookies(client.http.cookies))
+                        rng=random.Random(hash(path)))
 
 
 def _save_draft(client: Client) -> bool:
@@ -360,11 +359,8 @@ def _save_draft(client: Client) -> bool:
         data[name] = s["rng"].choice(values)
         data["comment_" + name.removeprefix("score_")] = ""
     answer = client.http.post(s["post_path"], data=data)
-    # The answer's session cookie carries the "Draft saved" message, which a browser shows
-    # (and drops) on the page it is sent to; the clients do not load it, so they go back to
-    # the session as it was before, instead of piling up messages in their cookie.
-    client.http.cookies = httpx.Cookies(s["cookies"])
-    if answer.status_code == 302 and answer.headers.get("location", "").endswith(s["post_path"]):
+    location = answer.headers.get("location", "").partition("?")[0]
+    if answer.status_code == 302 and location.endswith(s["post_path"]):
         s["version"] += 1  # saved: back to the form (a sign-in page would mean nothing saved)
         return True
     _load_form(client, s["post_path"])  # out of step: read the form again

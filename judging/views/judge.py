@@ -187,7 +187,12 @@ def entry(round_id: int, entry_id: int):
 
     if request.method == "GET":
         form = form_class(formdata=None, data=review_service.values_from_review(review))
-        return _render_entry(access, review, form)
+        saved = None
+        if request.args.get("saved") == "1" and review.state == ReviewState.DRAFT \
+                and review.updated_at is not None:
+            saved_at = review.updated_at.astimezone(_zone(access))
+            saved = f"Draft saved at {saved_at:%H:%M} {saved_at.tzname()}."
+        return _render_entry(access, review, form, saved=saved)
 
     form = form_class()
     submitting = request.form.get("action") == "submit"
@@ -214,13 +219,10 @@ def entry(round_id: int, entry_id: int):
         if submitting:
             review_service.submit_review(db.session, review, data, actor=current_user,
                                          access=access)
-            message = (f"Your review of {access.entry.reference} is submitted and locked. "
-                       "Thank you.")
+            reference = access.entry.reference
         else:
             review_service.save_draft(db.session, review, data, actor=current_user,
                                       access=access)
-            saved_at = review.updated_at.astimezone(_zone(access))
-            message = f"Draft saved at {saved_at:%H:%M} {saved_at.tzname()}."
         db.session.commit()
     except (review_service.StaleReview, review_service.ReviewLocked,
             review_service.RoundNotOpen) as refusal:
@@ -235,12 +237,12 @@ def entry(round_id: int, entry_id: int):
             form[field].errors = [*form[field].errors, message]
         return _render_entry(access, _reload(review), form, submitting=submitting,
                              problem="Nothing was saved: " + message), 422
-    # The message was written before the commit (which expires every loaded row), and is
-    # shown only now that the review is saved.
-    flash(message, "success")
     if submitting:
+        flash(f"Your review of {reference} is submitted and locked. Thank you.", "success")
         return redirect(url_for(".home"))
-    return redirect(url_for(".entry", round_id=round_id, entry_id=entry_id))
+    # Back to the form, which says when the draft was saved (from the review itself: a draft
+    # is saved often, and this way saving never rewrites the session cookie).
+    return redirect(url_for(".entry", round_id=round_id, entry_id=entry_id, saved=1))
 
 
 def _reload(review: Review) -> Review:
@@ -259,7 +261,7 @@ def _zone(access: access_service.JudgeAccess) -> ZoneInfo:
 
 
 def _render_entry(access, review: Review, form, *, submitting: bool = False,
-                  problem: str | None = None):
+                  problem: str | None = None, saved: str | None = None):
     entry = access.entry
     spec = entry.edition.program.spec
     try:
@@ -273,7 +275,7 @@ def _render_entry(access, review: Review, form, *, submitting: bool = False,
     return render_template(
         "judge/entry.html", access=access, entry=entry, review=review, form=form,
         entry_form=entry_form, criteria=criteria, rubric=rubric, editable=editable,
-        problem=problem,
+        problem=problem, saved=saved,
         submitting=submitting, total=review_service.weighted_total(review), summary=summary,
         human_size=human_size, scale=_scale(entry.category.criteria), now=utcnow(),
     )

@@ -85,7 +85,9 @@ def test_the_whole_judge_path(app, login_as):
     response = client.post(entry_url(rnd, entry), data=form_values(
         entry, {first: 8, second: 6}, comments={second: "Sound but thin evidence."},
         overall="Promising.", version=version))
-    assert response.status_code == 302 and response.location == entry_url(rnd, entry)
+    assert response.status_code == 302 and response.location == entry_url(rnd, entry) + "?saved=1"
+    assert "Draft saved at" in text_of(client.get(response.location))
+    assert "Draft saved at" not in text_of(client.get(entry_url(rnd, entry)))
     review = review_of(judge, entry, rnd)
     assert review.state == ReviewState.DRAFT
     assert review_service.scores_by_key(review) == {first: 8, second: 6}
