@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -307,9 +308,9 @@ def reopen_review(session: Session, review: Review, *, actor: User, reason: str,
 
 
 # ----- progress -----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class AssignmentRow:
-    """One line of the judge's home: the entry's listing facts and the judge's own review."""
+class AssignmentRow(NamedTuple):
+    """One line of the judge's home: the entry's listing facts and the judge's own review
+    (a named tuple: a judge's home makes dozens of them on every visit)."""
 
     entry_id: int
     reference: str | None
@@ -351,8 +352,7 @@ class RoundGroup:
         return sum(g.submitted for g in self.categories)
 
 
-@dataclass(frozen=True)
-class RecusedRow:
+class RecusedRow(NamedTuple):
     reference: str | None
     round_name: str
     recused_at: datetime | None
@@ -473,8 +473,7 @@ def judge_overview(session: Session, judge: User, edition: Edition) -> JudgeOver
                          recused=recused)
 
 
-@dataclass(frozen=True)
-class _EntryFacts:
+class _EntryFacts(NamedTuple):
     """The entry's facts that automatic conflicts compare (see models.automatic_conflicts)."""
 
     country: str
