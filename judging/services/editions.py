@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -84,7 +85,13 @@ def find_edition(session: Session, year: int | None) -> Edition:
 
 def current_edition(session: Session) -> Edition | None:
     """The edition pages show by default: the newest one that is not archived, else the newest."""
-    newest_active = session.scalar(
-        sa.select(Edition).where(Edition.state != EditionState.ARCHIVED).order_by(Edition.year.desc())
-    )
+    newest_active = session.scalar(_current_statement(), {"archived": EditionState.ARCHIVED})
     return newest_active or session.scalar(sa.select(Edition).order_by(Edition.year.desc()))
+
+
+@cache
+def _current_statement() -> sa.Select:
+    """current_edition's query, with the program every page of an edition reads (built once)."""
+    return (sa.select(Edition).where(Edition.state != sa.bindparam("archived"))
+            .order_by(Edition.year.desc()).limit(1)
+            .options(sa.orm.joinedload(Edition.program)))
